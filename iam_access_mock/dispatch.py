@@ -1,0 +1,61 @@
+"""One request through the mock: identify the caller, record the attempt, parse, call
+the handler, render. Nothing here knows a wire format or a service's rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from botocore.model import OperationModel
+
+from .errors import NotServed, ServiceError
+from .identity import credential_scope
+from .protocol import HttpRequest, HttpResponse, codec_for
+from .protocol.constraints import check
+from .service import RequestContext
+from .services import provider_for
+from .world import World
+
+
+def iam_prefix(operation: OperationModel) -> str:
+    """The IAM service prefix (action namespace) of a botocore service."""
+    from .policy.prefixes import iam_prefix_for
+
+    return iam_prefix_for(operation.service_model)
+
+
+def handle(world: World, request: HttpRequest, operation: OperationModel, client_region: str | None) -> HttpResponse:
+    service_model = operation.service_model
+    codec = codec_for(service_model.resolved_protocol)
+    request_id = str(uuid.uuid4())
+    scope = credential_scope(_as_bytes(request.headers.get("Authorization")))
+    access_key_id, region = (scope[0], scope[1]) if scope else (None, client_region or "us-east-1")
+    try:
+        with world.lock:
+            principal = world.identify(access_key_id)
+            if principal.attributed:
+                world.record_call(principal, iam_prefix(operation), operation.name, region)
+        provider = provider_for(service_model.service_name)
+        handler = provider.handlers.get(operation.name) if provider else None
+        if provider is None or handler is None:
+            raise NotServed(
+                f"iam-access-mock does not serve {service_model.service_id} "
+                f"({service_model.service_name}) operation {operation.name}"
+            )
+        params = codec.parse(request, operation)
+        violations = check(operation.input_shape, params)
+        if violations:
+            raise provider.validation_error(violations)
+        account_id = principal.account_id or world.default_account_id
+        context = RequestContext(world, provider, operation.name, account_id, region, principal, request_id)
+        with world.lock:
+            output: dict[str, Any] = handler(context, params)
+    except ServiceError as error:
+        return codec.render_error(operation, error, request_id)
+    return codec.render(operation, output or {}, request_id)
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8")

@@ -1,0 +1,1 @@
+"""IAM policy documents: validation, the AWS action catalogue and the evaluator."""

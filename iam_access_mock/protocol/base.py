@@ -1,0 +1,70 @@
+"""The codec interface and the HTTP request/response as the codecs see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from botocore.model import OperationModel
+
+from ..errors import ServiceError
+
+
+@dataclass
+class HttpRequest:
+    """A request exactly as botocore serialized and signed it."""
+
+    method: str
+    url: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+class Codec:
+    """Parse a request into the operation's input dict; render output dicts and errors."""
+
+    def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def render(
+        self, operation: OperationModel, output: Mapping[str, Any], request_id: str
+    ) -> HttpResponse:
+        raise NotImplementedError
+
+    def render_error(
+        self, operation: OperationModel, error: ServiceError, request_id: str
+    ) -> HttpResponse:
+        raise NotImplementedError
+
+
+def iso8601(value: datetime) -> str:
+    """AWS's wire form for query/XML timestamps: UTC with milliseconds, e.g. 2026-09-11T15:26:19.516Z."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def epoch_seconds(value: datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return round(value.timestamp(), 3)
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Parse a request timestamp (ISO 8601, RFC 822 or epoch seconds) to aware UTC."""
+    from botocore.utils import parse_timestamp as botocore_parse
+
+    parsed = botocore_parse(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)

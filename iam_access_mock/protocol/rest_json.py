@@ -1,0 +1,137 @@
+"""The ``rest-json`` protocol (Access Analyzer): HTTP bindings from the model, JSON bodies."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Mapping
+from urllib.parse import parse_qs, unquote
+
+from botocore.model import OperationModel, Shape
+
+from ..errors import ServiceError
+from .base import Codec, HttpRequest, HttpResponse, iso8601
+from .json import SerializationException, decode_value, encode_value, load_body
+
+
+def _uri_pattern(operation: OperationModel) -> re.Pattern[str]:
+    """A regex for the operation's ``requestUri`` template, cached on the operation model."""
+    compiled = operation.__dict__.get("_iam_mock_uri")
+    if compiled is None:
+        template = operation.http["requestUri"].split("?", 1)[0]
+        regex = ""
+        for literal, label in re.findall(r"([^{]*)(?:\{([^}]+)\})?", template):
+            regex += re.escape(literal)
+            if label:
+                greedy = label.endswith("+")
+                regex += f"(?P<{_group(label.rstrip('+'))}>{'.+' if greedy else '[^/]+'})"
+        compiled = re.compile(regex + "/?")
+        operation.__dict__["_iam_mock_uri"] = compiled
+    return compiled
+
+
+def _group(label: str) -> str:
+    return re.sub(r"\W", "_", label)
+
+
+def _scalar_from_text(shape: Shape, text: str) -> Any:
+    kind = shape.type_name
+    if kind in ("integer", "long"):
+        try:
+            return int(text)
+        except ValueError as exc:
+            raise SerializationException(f"Could not parse {text!r} as an integer") from exc
+    if kind == "boolean":
+        return text.lower() == "true"
+    if kind in ("float", "double"):
+        return float(text)
+    if kind == "timestamp":
+        return decode_value(shape, text)
+    return text
+
+
+class RestJsonCodec(Codec):
+    def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        labels: dict[str, str] = {}
+        match = _uri_pattern(operation).fullmatch(request.path)
+        if match:
+            labels = {key: unquote(value) for key, value in match.groupdict().items()}
+        query = parse_qs(request.query, keep_blank_values=True)
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        body_members: dict[str, Shape] = {}
+        payload = shape.serialization.get("payload")
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri":
+                if _group(wire) in labels:
+                    params[name] = _scalar_from_text(member, labels[_group(wire)])
+            elif location == "querystring":
+                if member.type_name == "list":
+                    if wire in query:
+                        params[name] = [_scalar_from_text(member.member, v) for v in query[wire]]
+                elif member.type_name == "map":
+                    params[name] = {key: values[0] for key, values in query.items()}
+                elif wire in query:
+                    params[name] = _scalar_from_text(member, query[wire][0])
+            elif location == "header":
+                value = headers.get(wire.lower())
+                if value is not None:
+                    params[name] = _scalar_from_text(member, value)
+            elif name == payload:
+                if member.type_name in ("blob", "string"):
+                    params[name] = request.body
+                else:
+                    params[name] = decode_value(member, load_body(request.body))
+            else:
+                body_members[name] = member
+        if body_members and payload is None:
+            document = load_body(request.body)
+            if not isinstance(document, dict):
+                raise SerializationException("Start of structure or map found where not expected.")
+            for name, member in body_members.items():
+                wire = member.serialization.get("name", name)
+                if wire in document:
+                    params[name] = decode_value(member, document[wire])
+        return params
+
+    def render(
+        self, operation: OperationModel, output: Mapping[str, Any], request_id: str
+    ) -> HttpResponse:
+        status = operation.http.get("responseCode", 200)
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+        shape = operation.output_shape
+        body: dict[str, Any] = {}
+        if shape is not None:
+            members = shape.members
+            for name, value in output.items():
+                if value is None:
+                    continue
+                member = members[name]
+                location = member.serialization.get("location")
+                if location == "header":
+                    headers[member.serialization.get("name", name)] = (
+                        iso8601(value) if member.type_name == "timestamp" else str(value)
+                    )
+                elif location == "statusCode":
+                    status = int(value)
+                else:
+                    body[member.serialization.get("name", name)] = encode_value(
+                        member, value, "unixTimestamp"
+                    )
+        return HttpResponse(status, headers, json.dumps(body, separators=(",", ":")).encode("utf-8"))
+
+    def render_error(
+        self, operation: OperationModel, error: ServiceError, request_id: str
+    ) -> HttpResponse:
+        body = {"message": error.message, **error.fields}
+        headers = {
+            "Content-Type": "application/json",
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": error.code,
+        }
+        return HttpResponse(error.status, headers, json.dumps(body, default=str).encode("utf-8"))

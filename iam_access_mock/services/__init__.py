@@ -1,0 +1,30 @@
+"""The services the library serves, by botocore service name; imported on first use."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Optional
+
+from ..service import Provider
+
+_MODULES = {
+    "iam": "iam_access_mock.services.iam",
+    "sts": "iam_access_mock.services.sts",
+}
+_loaded: dict[str, Optional[Provider]] = {}
+
+
+def provider_for(service_name: str) -> Optional[Provider]:
+    """The provider of a botocore service name, or None if the library does not serve it."""
+    try:
+        return _loaded[service_name]
+    except KeyError:
+        pass
+    module_name = _MODULES.get(service_name)
+    provider = importlib.import_module(module_name).provider if module_name else None
+    _loaded[service_name] = provider
+    return provider
+
+
+def served_services() -> list[str]:
+    return sorted(_MODULES)

@@ -1,0 +1,11 @@
+"""AWS Identity and Access Management: entities, policies, keys and last-accessed reports."""
+
+from __future__ import annotations
+
+from ...service import Provider, iam_validation_error
+from .store import IamStore
+
+provider = Provider("iam", store_factory=IamStore, validation_error=iam_validation_error)
+
+# Handler modules register themselves on ``provider`` when imported.
+from . import users  # noqa: E402,F401

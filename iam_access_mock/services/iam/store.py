@@ -1,0 +1,163 @@
+"""IAM state of one account: users, groups, roles, managed and inline policies, access keys.
+
+Entities are kept by lower-cased name (IAM names are unique regardless of case) and refer
+to each other by unique id, so a renamed user keeps its groups, policies and keys.
+Policy documents are kept as the exact text the caller sent (IAM returns it verbatim,
+URL-encoded on the wire).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterator, Optional, Union
+
+if TYPE_CHECKING:
+    from ...world import World
+
+
+@dataclass
+class PolicyVersion:
+    version_id: str  # "v1", "v2", ...
+    document: str
+    created: datetime
+    is_default: bool = False
+
+
+@dataclass
+class ManagedPolicy:
+    """A customer managed policy, or this account's view of an AWS managed policy."""
+
+    name: str
+    path: str
+    policy_id: str
+    arn: str
+    created: datetime
+    updated: datetime
+    description: Optional[str] = None
+    versions: dict[str, PolicyVersion] = field(default_factory=dict)
+    default_version_id: str = "v1"
+    next_version: int = 2
+    tags: dict[str, str] = field(default_factory=dict)
+    aws_managed: bool = False
+    # Attachments in attach order, by unique id (users, groups, roles).
+    users: dict[str, None] = field(default_factory=dict)
+    groups: dict[str, None] = field(default_factory=dict)
+    roles: dict[str, None] = field(default_factory=dict)
+
+    @property
+    def attachment_count(self) -> int:
+        return len(self.users) + len(self.groups) + len(self.roles)
+
+    @property
+    def default_version(self) -> PolicyVersion:
+        return self.versions[self.default_version_id]
+
+    @property
+    def document(self) -> str:
+        return self.default_version.document
+
+
+@dataclass
+class Principal_:
+    """What users, groups and roles share: identity, inline and attached policies."""
+
+    name: str
+    path: str
+    unique_id: str
+    arn: str
+    created: datetime
+    inline_policies: dict[str, str] = field(default_factory=dict)  # name -> document, in put order
+    attached_policies: dict[str, None] = field(default_factory=dict)  # policy ARN, in attach order
+
+
+@dataclass
+class User(Principal_):
+    tags: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, None] = field(default_factory=dict)  # group ids, in join order
+    access_keys: dict[str, None] = field(default_factory=dict)  # access key ids, in creation order
+    permissions_boundary: Optional[str] = None
+    password_last_used: Optional[datetime] = None
+
+
+@dataclass
+class Group(Principal_):
+    members: dict[str, None] = field(default_factory=dict)  # user ids, in join order
+
+
+@dataclass
+class Role(Principal_):
+    assume_role_policy: str = ""
+    description: Optional[str] = None
+    max_session_duration: int = 3600
+    tags: dict[str, str] = field(default_factory=dict)
+    permissions_boundary: Optional[str] = None
+
+
+Identity = Union[User, Group, Role]
+
+
+class IamStore:
+    """One account's IAM entities."""
+
+    def __init__(self, account_id: str, region: Optional[str] = None) -> None:
+        self.account_id = account_id
+        self.world: Optional["World"] = None
+        self.users: dict[str, User] = {}  # lower-cased name -> user
+        self.groups: dict[str, Group] = {}
+        self.roles: dict[str, Role] = {}
+        self.policies: dict[str, ManagedPolicy] = {}  # ARN -> policy (customer, and AWS ones in use)
+        self._by_id: dict[str, Identity] = {}
+
+    def attach(self, world: "World") -> None:
+        self.world = world
+
+    # ---- lookups ---------------------------------------------------------------------
+    def user(self, name: str) -> Optional[User]:
+        return self.users.get(name.lower())
+
+    def group(self, name: str) -> Optional[Group]:
+        return self.groups.get(name.lower())
+
+    def role(self, name: str) -> Optional[Role]:
+        return self.roles.get(name.lower())
+
+    def by_id(self, unique_id: str) -> Optional[Identity]:
+        return self._by_id.get(unique_id)
+
+    def user_by_id(self, unique_id: str) -> Optional[User]:
+        found = self._by_id.get(unique_id)
+        return found if isinstance(found, User) else None
+
+    def role_by_id(self, unique_id: str) -> Optional[Role]:
+        found = self._by_id.get(unique_id)
+        return found if isinstance(found, Role) else None
+
+    # ---- bookkeeping shared by the handlers --------------------------------------------
+    def add(self, entity: Identity) -> None:
+        table = self._table(entity)
+        table[entity.name.lower()] = entity
+        self._by_id[entity.unique_id] = entity
+
+    def remove(self, entity: Identity) -> None:
+        self._table(entity).pop(entity.name.lower(), None)
+        self._by_id.pop(entity.unique_id, None)
+
+    def rename(self, entity: Identity, new_name: str, new_path: str, arn: str) -> None:
+        table = self._table(entity)
+        table.pop(entity.name.lower(), None)
+        entity.name, entity.path, entity.arn = new_name, new_path, arn
+        table[new_name.lower()] = entity
+
+    def _table(self, entity: Identity) -> dict:
+        if isinstance(entity, User):
+            return self.users
+        if isinstance(entity, Group):
+            return self.groups
+        return self.roles
+
+    def groups_of(self, user: User) -> Iterator[Group]:
+        for group_id in user.groups:
+            group = self._by_id.get(group_id)
+            if isinstance(group, Group):
+                yield group
