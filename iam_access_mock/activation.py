@@ -11,7 +11,9 @@ from __future__ import annotations
 import inspect
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
+
+from .errors import MockConfigurationError
 
 if TYPE_CHECKING:
     from .handle import AccessMock
@@ -24,25 +26,36 @@ FAKE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
     "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 }
-_REMOVED_ENVIRONMENT = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+# Removed while active: with a session token left over, botocore would send it with the
+# fake key; with a profile named, it would read that profile's credentials from disk.
+_REMOVED_ENVIRONMENT = (
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+)
+DEFAULT_REGION = "us-east-1"
+
+# Every variable an activation may change; the pytest fixture snapshots these.
+ENVIRONMENT_NAMES = (*FAKE_ENVIRONMENT, *_REMOVED_ENVIRONMENT, "AWS_DEFAULT_REGION")
 
 _lock = threading.RLock()
 _depth = 0
-_handle: Optional["AccessMock"] = None
-_saved_environment: dict[str, Optional[str]] = {}
+_handle: AccessMock | None = None
+_saved_environment: dict[str, str | None] = {}
 
 
-def _check_account_id(account_id: Optional[str]) -> Optional[str]:
+def _check_account_id(account_id: Any, source: str = "account_id") -> str | None:
     if account_id is None:
         return None
     if not isinstance(account_id, str):
-        raise TypeError("account_id must be a string of 12 digits")
-    if len(account_id) != 12 or not account_id.isdigit():
-        raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        raise TypeError(f"{source} must be a string of 12 digits, not {type(account_id).__name__}")
+    if len(account_id) != 12 or not account_id.isdigit() or not account_id.isascii():
+        raise MockConfigurationError(f"{source} must be 12 digits, got {account_id!r}")
     return account_id
 
 
-def _enter(account_id: Optional[str]) -> "AccessMock":
+def _enter(account_id: str | None) -> AccessMock:
     global _depth, _handle
     with _lock:
         if _depth == 0:
@@ -50,12 +63,28 @@ def _enter(account_id: Optional[str]) -> "AccessMock":
             from .transport import activate
             from .world import DEFAULT_ACCOUNT_ID, World
 
-            chosen = account_id or _check_account_id(os.environ.get(ACCOUNT_ENV)) or DEFAULT_ACCOUNT_ID
-            _handle = AccessMock(World(chosen))
+            chosen = (
+                account_id
+                or _check_account_id(os.environ.get(ACCOUNT_ENV), ACCOUNT_ENV)
+                or DEFAULT_ACCOUNT_ID
+            )
+            handle = AccessMock(World(chosen))
             _set_environment()
-            activate(_handle.world)
+            try:
+                activate(handle.world)
+            except BaseException:
+                _restore_environment()
+                raise
+            _handle = handle
+        else:
+            assert _handle is not None
+            if account_id is not None and account_id != _handle.account_id:
+                # An inner activation shares the outer world, whose default account is fixed.
+                raise MockConfigurationError(
+                    f"mock_access(account_id={account_id!r}) inside an active mock whose "
+                    f"account is {_handle.account_id}: nested activations share one world"
+                )
         _depth += 1
-        assert _handle is not None
         return _handle
 
 
@@ -63,7 +92,7 @@ def _exit() -> None:
     global _depth, _handle
     with _lock:
         if _depth == 0:
-            raise RuntimeError("mock_access.stop() called more times than start()")
+            raise RuntimeError("mock_access stopped more times than started")
         _depth -= 1
         if _depth == 0:
             from .transport import deactivate
@@ -74,45 +103,59 @@ def _exit() -> None:
 
 
 def _set_environment() -> None:
+    environ = os.environ
     _saved_environment.clear()
-    for name in (*FAKE_ENVIRONMENT, *_REMOVED_ENVIRONMENT, "AWS_DEFAULT_REGION"):
-        _saved_environment[name] = os.environ.get(name)
-    os.environ.update(FAKE_ENVIRONMENT)
+    for name in ENVIRONMENT_NAMES:
+        _saved_environment[name] = environ.get(name)
+    environ.update(FAKE_ENVIRONMENT)
     for name in _REMOVED_ENVIRONMENT:
-        os.environ.pop(name, None)
-    if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
-        os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+        if name in environ:
+            del environ[name]
+    if not environ.get("AWS_DEFAULT_REGION"):
+        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION is what other SDKs read.
+        environ["AWS_DEFAULT_REGION"] = environ.get("AWS_REGION") or DEFAULT_REGION
 
 
 def _restore_environment() -> None:
+    environ = os.environ
     for name, value in _saved_environment.items():
         if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+            if name in environ:
+                del environ[name]
+        elif environ.get(name) != value:
+            environ[name] = value
     _saved_environment.clear()
 
 
-def active_mock() -> Optional["AccessMock"]:
+def active_mock() -> AccessMock | None:
     """The handle of the activation in force, if any."""
     return _handle
 
 
-class mock_access:  # noqa: N801 - lower case like the decorator it mostly is
+class mock_access:
     """Activate the mock: ``@mock_access``, ``@mock_access()``, ``with mock_access() as aws``,
     or ``m = mock_access(); aws = m.start(); ...; m.stop()``.
 
     ``account_id`` (12 digits) sets the default account; the environment variable
-    ``IAM_ACCESS_MOCK_ACCOUNT_ID`` does too. An inner activation shares the outer world.
+    ``IAM_ACCESS_MOCK_ACCOUNT_ID`` does too. An inner activation shares the outer world, so
+    it may not ask for a different account (MockConfigurationError).
+
+    As a decorator it serves sync and async functions, generator functions (active from
+    the first ``next`` to the end, so pytest yield fixtures work), classes (every ``test*``
+    method, inherited ones included) and ``unittest.TestCase`` subclasses (``run``, so
+    ``setUp`` and ``tearDown`` are inside the mock; ``setUpClass`` is not).
     """
 
-    @overload
-    def __new__(cls, func: F) -> F: ...
+    _account_id: str | None
+    _started: int
 
     @overload
-    def __new__(cls, func: None = None, *, account_id: Optional[str] = None) -> "mock_access": ...
+    def __new__(cls, func: F) -> F: ...  # type: ignore[misc]  # a decorator returns its target
 
-    def __new__(cls, func: Any = None, *, account_id: Optional[str] = None) -> Any:
+    @overload
+    def __new__(cls, func: None = None, *, account_id: str | None = None) -> mock_access: ...
+
+    def __new__(cls, func: Any = None, *, account_id: str | None = None) -> Any:
         activator = super().__new__(cls)
         activator._account_id = _check_account_id(account_id)
         activator._started = 0
@@ -120,11 +163,11 @@ class mock_access:  # noqa: N801 - lower case like the decorator it mostly is
             return activator(func)
         return activator
 
-    def __init__(self, func: Any = None, *, account_id: Optional[str] = None) -> None:
+    def __init__(self, func: Any = None, *, account_id: str | None = None) -> None:
         pass  # everything happens in __new__, which may return the decorated function
 
     # ---- start / stop and the context manager ----
-    def start(self) -> "AccessMock":
+    def start(self) -> AccessMock:
         handle = _enter(self._account_id)
         self._started += 1
         return handle
@@ -135,16 +178,16 @@ class mock_access:  # noqa: N801 - lower case like the decorator it mostly is
         self._started -= 1
         _exit()
 
-    def __enter__(self) -> "AccessMock":
+    def __enter__(self) -> AccessMock:
         return self.start()
 
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()  # never swallows: returns None, so an exception keeps propagating
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()  # returns None: an exception raised inside keeps propagating
 
-    async def __aenter__(self) -> "AccessMock":
+    async def __aenter__(self) -> AccessMock:
         return self.start()
 
-    async def __aexit__(self, *exc_info: Any) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         self.stop()
 
     # ---- the decorator ----
@@ -152,7 +195,9 @@ class mock_access:  # noqa: N801 - lower case like the decorator it mostly is
         if inspect.isclass(target):
             return self._decorate_class(target)
         if not callable(target):
-            raise TypeError(f"mock_access decorates functions and classes, not {type(target).__name__}")
+            raise TypeError(
+                f"mock_access decorates functions and classes, not {type(target).__name__}"
+            )
         return self._decorate_function(target)
 
     def _decorate_function(self, func: Any) -> Any:
@@ -163,14 +208,42 @@ class mock_access:  # noqa: N801 - lower case like the decorator it mostly is
         if inspect.iscoroutinefunction(func):
 
             @wrapt.decorator
-            async def run_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            async def run_coroutine(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
                 _enter(account_id)
                 try:
                     return await wrapped(*args, **kwargs)
                 finally:
                     _exit()
 
-            return run_async(func)
+            return run_coroutine(func)
+
+        if inspect.isgeneratorfunction(func):
+
+            @wrapt.decorator
+            def run_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                _enter(account_id)
+                try:
+                    return (yield from wrapped(*args, **kwargs))
+                finally:
+                    _exit()
+
+            return run_generator(func)
+
+        if inspect.isasyncgenfunction(func):
+
+            @wrapt.decorator
+            async def run_async_generator(
+                wrapped: Any, instance: Any, args: Any, kwargs: Any
+            ) -> Any:
+                # Values sent with asend() are not passed on: async yield fixtures never send.
+                _enter(account_id)
+                try:
+                    async for item in wrapped(*args, **kwargs):
+                        yield item
+                finally:
+                    _exit()
+
+            return run_async_generator(func)
 
         @wrapt.decorator
         def run(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
@@ -189,7 +262,14 @@ class mock_access:  # noqa: N801 - lower case like the decorator it mostly is
             # Wrapping run() puts setUp, the test and tearDown all inside the mock.
             cls.run = self._decorate_function(cls.__dict__.get("run", cls.run))  # type: ignore[method-assign]
             return cls
-        for name, member in list(vars(cls).items()):
-            if name.startswith("test") and inspect.isfunction(member):
+        for name in dir(cls):
+            if not name.startswith("test"):
+                continue
+            member = inspect.getattr_static(cls, name)
+            if isinstance(member, staticmethod):
+                setattr(cls, name, staticmethod(self._decorate_function(member.__func__)))
+            elif isinstance(member, classmethod):
+                setattr(cls, name, classmethod(self._decorate_function(member.__func__)))
+            elif inspect.isfunction(member):
                 setattr(cls, name, self._decorate_function(member))
         return cls

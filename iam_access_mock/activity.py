@@ -1,84 +1,410 @@
-"""The activity index: per principal, service and tracked action, the last access.
+"""The activity index: per principal, service and action, the last access attempt.
 
 Updated incrementally as accesses arrive (calls under the mock, ``record_access``,
-CloudTrail), so a report costs O(services x entities), never O(events).
+CloudTrail), so a report costs O(services x entities), never O(events): no event is kept.
+The second half of the module turns the public API's principal ARNs and "service:Action"
+strings into index keys (``AccessRecorder``), each distinct value once per batch.
+
+Storage, chosen for memory (a million accesses must fit in well under 200 MB): per entity
+two dicts, namespace -> last access and "namespace:action" (lower case) -> last access,
+whose keys are interned once per index, and whose values are one int packing the time
+(microseconds since the epoch, full precision) above a 16-bit region number.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Optional
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import MockConfigurationError
+
+if TYPE_CHECKING:
+    from .world import World
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+REGION_BITS = 16
+_REGION_MASK = (1 << REGION_BITS) - 1
+
+DEFAULT_REGION = "us-east-1"
 
 
-class LastAccess(tuple):
-    """(timestamp in epoch seconds, region) of the most recent access."""
+def micros_since_epoch(when: datetime) -> int:
+    """Exact microseconds since 1970-01-01 UTC; naive datetimes are UTC."""
+    zone = when.tzinfo
+    if zone is None:
+        return (when - _NAIVE_EPOCH) // _MICROSECOND
+    if zone is not timezone.utc and when.utcoffset() is None:
+        return (when.replace(tzinfo=None) - _NAIVE_EPOCH) // _MICROSECOND
+    return (when - _EPOCH) // _MICROSECOND
 
-    __slots__ = ()
+
+class LastAccess(NamedTuple):
+    """The most recent access: ``timestamp`` (epoch seconds), ``region``; ``when`` as a datetime."""
+
+    timestamp: float
+    region: str
 
     @property
     def when(self) -> datetime:
-        return datetime.fromtimestamp(self[0], tz=timezone.utc)
+        """Full precision; reports truncate to the minute themselves."""
+        return _EPOCH + timedelta(seconds=self.timestamp)
 
-    @property
-    def region(self) -> str:
-        return self[1]
+
+class EntityActivity:
+    """One entity's last accesses: namespace -> packed, "namespace:action" -> packed."""
+
+    __slots__ = ("actions", "services")
+
+    def __init__(self) -> None:
+        self.services: dict[str, int] = {}
+        self.actions: dict[str, int] = {}
+
+
+def update(
+    activity: EntityActivity, namespace: str, action_key: str | None, micros: int, packed: int
+) -> None:
+    """Keep the later of the stored access and this one; on a tie the later-recorded wins."""
+    services = activity.services
+    previous = services.get(namespace)
+    if previous is None or previous >> REGION_BITS <= micros:
+        services[namespace] = packed
+    if action_key is not None:
+        actions = activity.actions
+        previous = actions.get(action_key)
+        if previous is None or previous >> REGION_BITS <= micros:
+            actions[action_key] = packed
 
 
 class ActivityIndex:
     """Last access per (account, entity) per service namespace and per action."""
 
     def __init__(self) -> None:
-        # entity key -> {namespace -> (epoch seconds, region)}; the same shape for actions,
-        # keyed "namespace:actionname" in lower case.
-        self._services: dict[tuple[str, str], dict[str, tuple[float, str]]] = {}
-        self._actions: dict[tuple[str, str], dict[str, tuple[float, str]]] = {}
-        self._regions: dict[str, str] = {}
+        # (account id, IAM unique id or "root") -> that entity's accesses.
+        self._entities: dict[tuple[str, str], EntityActivity] = {}
+        self._regions: list[str] = []
+        self._region_ids: dict[str, int] = {}
+        self._namespaces: dict[str, str] = {}  # one shared string per namespace
+        # "ns:Action" as first given -> interned lower-case key, and key -> that display form.
+        self._action_keys: dict[str, str] = {}
+        self._action_names: dict[str, str] = {}
 
+    # ---- keys ----------------------------------------------------------------------------
+    def entity(self, account_id: str, entity: str) -> EntityActivity:
+        """The record of ``entity`` (an IAM unique id, or "root"), created on first use."""
+        key = (account_id, entity)
+        found = self._entities.get(key)
+        if found is None:
+            found = self._entities[key] = EntityActivity()
+        return found
+
+    def region_id(self, region: str) -> int:
+        found = self._region_ids.get(region)
+        if found is None:
+            if len(self._regions) > _REGION_MASK:
+                raise MockConfigurationError(f"more than {_REGION_MASK + 1} distinct regions")
+            found = self._region_ids[region] = len(self._regions)
+            self._regions.append(region)
+        return found
+
+    def namespace(self, namespace: str) -> str:
+        return self._namespaces.setdefault(namespace, namespace)
+
+    def action_key(self, namespace: str, action: str) -> str:
+        """The interned lower-case key of ``namespace:action``; remembers the first spelling."""
+        display = f"{namespace}:{action}"
+        key = self._action_keys.get(display)
+        if key is None:
+            lowered = display.lower()
+            key = self._action_keys.setdefault(lowered, lowered)
+            self._action_keys[display] = key
+            self._action_names.setdefault(key, display)
+        return key
+
+    def pack(self, micros: int, region: str) -> int:
+        return micros << REGION_BITS | self.region_id(region)
+
+    def _unpack(self, packed: int) -> LastAccess:
+        return LastAccess((packed >> REGION_BITS) / 1e6, self._regions[packed & _REGION_MASK])
+
+    # ---- writing -------------------------------------------------------------------------
     def record(
         self,
         account_id: str,
         entity: str,
         namespace: str,
-        action: Optional[str],
+        action: str | None,
         when: datetime,
         region: str,
     ) -> None:
         """Record one access attempt by ``entity`` (an IAM unique id, or "root")."""
-        stamp = when.timestamp()
-        region = self._regions.setdefault(region, region)  # share one string per region
-        key = (account_id, entity)
-        services = self._services.get(key)
-        if services is None:
-            services = self._services[key] = {}
-        previous = services.get(namespace)
-        if previous is None or previous[0] <= stamp:
-            services[namespace] = (stamp, region)
-        if action is not None:
-            actions = self._actions.get(key)
-            if actions is None:
-                actions = self._actions[key] = {}
-            name = f"{namespace}:{action}".lower()
-            previous = actions.get(name)
-            if previous is None or previous[0] <= stamp:
-                actions[name] = (stamp, region)
+        micros = micros_since_epoch(when)
+        namespace = self.namespace(namespace)
+        action_key = None if action is None else self.action_key(namespace, action)
+        activity = self.entity(account_id, entity)
+        update(activity, namespace, action_key, micros, self.pack(micros, region))
 
-    def service_access(self, account_id: str, entity: str, namespace: str) -> Optional[LastAccess]:
-        found = self._services.get((account_id, entity), {}).get(namespace)
-        return None if found is None else LastAccess(found)
+    # ---- reading -------------------------------------------------------------------------
+    def service_access(self, account_id: str, entity: str, namespace: str) -> LastAccess | None:
+        found = self._entities.get((account_id, entity))
+        packed = None if found is None else found.services.get(namespace)
+        return None if packed is None else self._unpack(packed)
 
-    def action_access(self, account_id: str, entity: str, action: str) -> Optional[LastAccess]:
-        found = self._actions.get((account_id, entity), {}).get(action.lower())
-        return None if found is None else LastAccess(found)
+    def action_access(self, account_id: str, entity: str, action: str) -> LastAccess | None:
+        """The last access to ``action`` ("service:Action", any case)."""
+        found = self._entities.get((account_id, entity))
+        packed = None if found is None else found.actions.get(action.lower())
+        return None if packed is None else self._unpack(packed)
 
-    def services_of(self, account_id: str, entity: str) -> dict[str, tuple[float, str]]:
+    def services_of(self, account_id: str, entity: str) -> dict[str, LastAccess]:
         """Every namespace the entity accessed, with its last access."""
-        return self._services.get((account_id, entity), {})
+        found = self._entities.get((account_id, entity))
+        if found is None:
+            return {}
+        return {namespace: self._unpack(packed) for namespace, packed in found.services.items()}
 
-    def last_any(self, account_id: str, entity: str) -> Optional[LastAccess]:
+    def actions_of(
+        self, account_id: str, entity: str, namespace: str | None = None
+    ) -> dict[str, LastAccess]:
+        """Every action the entity attempted, as first spelled ("s3:GetObject"); optionally of one
+        service."""
+        found = self._entities.get((account_id, entity))
+        if found is None:
+            return {}
+        prefix = None if namespace is None else namespace.lower() + ":"
+        names = self._action_names
+        return {
+            names[key]: self._unpack(packed)
+            for key, packed in found.actions.items()
+            if prefix is None or key.startswith(prefix)
+        }
+
+    def last_any(self, account_id: str, entity: str) -> LastAccess | None:
         """The entity's most recent access to any service (RoleLastUsed)."""
-        services = self._services.get((account_id, entity))
-        if not services:
+        found = self._entities.get((account_id, entity))
+        if found is None or not found.services:
             return None
-        return LastAccess(max(services.values()))
+        return self._unpack(max(found.services.values()))
+
+
+# ---- from the public API's arguments to index keys ------------------------------------------
+
+
+class UnknownPrincipalError(MockConfigurationError):
+    """An access was recorded for a user or role that does not exist in the mock's IAM."""
+
+
+# Names of IAM users and roles (IAM's own pattern [\w+=,.@-]+, at most 64 characters).
+_ENTITY_NAME = re.compile(r"[\w+=,.@-]{1,64}\Z")
+_PRINCIPAL_ARN = re.compile(r"arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(\S+)\Z")
+_NAMESPACE = re.compile(r"[a-z0-9-]+\Z")
+_ACTION_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}\Z")
+
+_PRINCIPAL_FORMS = (
+    "arn:aws:iam::ACCOUNT:user/NAME, arn:aws:iam::ACCOUNT:role/NAME, "
+    "arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:root"
+)
+
+
+@lru_cache(maxsize=4096)
+def parse_principal_arn(arn: str) -> tuple[str, str, str, str]:
+    """(partition, account id, "user" | "role" | "root", name) of a principal ARN.
+
+    A user or role ARN's path is ignored, as AWS resolves such ARNs by name; an
+    assumed-role session ARN names its role.
+    """
+    match = _PRINCIPAL_ARN.match(arn)
+    if match is None:
+        raise MockConfigurationError(f"not a principal ARN: {arn!r}; expected {_PRINCIPAL_FORMS}")
+    partition, service, account_id, resource = match.groups()
+    parts = resource.split("/")
+    if service == "iam" and resource == "root":
+        return partition, account_id, "root", ""
+    if service == "iam" and parts[0] in ("user", "role") and len(parts) >= 2:
+        kind, name = parts[0], parts[-1]
+    elif service == "sts" and parts[0] == "assumed-role" and len(parts) == 3 and parts[2]:
+        kind, name = "role", parts[1]
+    else:
+        raise MockConfigurationError(f"not a principal ARN: {arn!r}; expected {_PRINCIPAL_FORMS}")
+    if _ENTITY_NAME.match(name) is None:
+        raise MockConfigurationError(f"invalid {kind} name {name!r} in ARN {arn!r}")
+    return partition, account_id, kind, name
+
+
+def resolve_principal(world: World, arn: str) -> tuple[str, str]:
+    """(account id, entity key) of a principal ARN: the user's or role's unique id, or "root".
+
+    Users and roles must exist in the mock's IAM now (looked up by name, so a renamed or
+    re-created entity counts as AWS counts it); any 12-digit account has a root.
+    """
+    if not isinstance(arn, str):
+        raise TypeError(f"principal_arn must be a str, got {type(arn).__name__}")
+    partition, account_id, kind, name = parse_principal_arn(arn)
+    if partition != "aws":
+        raise UnknownPrincipalError(f"{arn!r}: the mock serves the 'aws' partition only")
+    if kind == "root":
+        return account_id, "root"
+    store = world.iam(account_id)
+    entity = store.user(name) if kind == "user" else store.role(name)
+    if entity is None:
+        raise UnknownPrincipalError(
+            f"no IAM {kind} named {name!r} in account {account_id} (from {arn!r}); "
+            f"create it in the mock before recording its activity"
+        )
+    return account_id, entity.unique_id
+
+
+@lru_cache(maxsize=4096)
+def parse_action(text: str) -> tuple[str, str | None]:
+    """(namespace, action name or None) of "service:Action" or a bare namespace "service"."""
+    namespace, colon, action = text.partition(":")
+    if _NAMESPACE.match(namespace) is None or (colon and _ACTION_NAME.match(action) is None):
+        raise MockConfigurationError(
+            f"action must be 'service:Action' (e.g. 's3:GetObject') or a service namespace "
+            f"(e.g. 's3'), namespace [a-z0-9-]+ and action [A-Za-z0-9_-]+; got {text!r}"
+        )
+    return namespace, (action if colon else None)
+
+
+def check_region(region: Any) -> str:
+    if not isinstance(region, str):
+        raise TypeError(f"region must be a str, got {type(region).__name__}")
+    if _REGION.match(region) is None:
+        raise MockConfigurationError(f"region must be a code like 'us-east-1', got {region!r}")
+    return region
+
+
+_ITEM_KEYS = frozenset({"principal_arn", "action", "at", "region"})
+
+
+class AccessRecorder:
+    """Records accesses given as public-API arguments, resolving each distinct value once.
+
+    Lives for one call (the IAM store may change between calls); the caller holds
+    ``world.lock``.
+    """
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._index: ActivityIndex = world.activity
+        self._entities: dict[str, EntityActivity] = {}
+        self._actions: dict[str, tuple[str, str | None]] = {}
+        self._regions: dict[str, int] = {}
+        self._now: int | None = None
+
+    def entity(self, principal_arn: Any) -> EntityActivity:
+        found = self._entities.get(principal_arn) if type(principal_arn) is str else None
+        if found is None:
+            account_id, entity = resolve_principal(self._world, principal_arn)
+            found = self._entities[principal_arn] = self._index.entity(account_id, entity)
+        return found
+
+    def action(self, action: Any) -> tuple[str, str | None]:
+        """(interned namespace, interned action key or None)."""
+        found = self._actions.get(action) if type(action) is str else None
+        if found is None:
+            if not isinstance(action, str):
+                raise TypeError(f"action must be a str, got {type(action).__name__}")
+            namespace, name = parse_action(action)
+            namespace = self._index.namespace(namespace)
+            key = None if name is None else self._index.action_key(namespace, name)
+            found = self._actions[action] = (namespace, key)
+        return found
+
+    def region(self, region: Any) -> int:
+        found = self._regions.get(region) if type(region) is str else None
+        if found is None:
+            found = self._regions[region] = self._index.region_id(check_region(region))
+        return found
+
+    def micros(self, at: Any) -> int:
+        """``at`` in microseconds since the epoch; None is the clock's now, read once."""
+        if at is None:
+            if self._now is None:
+                self._now = micros_since_epoch(self._world.clock.now())
+            return self._now
+        if not isinstance(at, datetime):
+            raise TypeError(f"at must be a datetime or None, got {type(at).__name__}")
+        return micros_since_epoch(at)
+
+    def record(
+        self, principal_arn: Any, action: Any, at: Any = None, region: Any = DEFAULT_REGION
+    ) -> None:
+        # Arguments are checked in signature order so the first bad one is reported.
+        activity = self.entity(principal_arn)
+        namespace, action_key = self.action(action)
+        micros = self.micros(at)
+        update(activity, namespace, action_key, micros, micros << REGION_BITS | self.region(region))
+
+    def record_many(self, accesses: Iterable[Any]) -> int:
+        """Record (principal_arn, action[, at[, region]]) tuples or dicts with those keys.
+
+        Items are applied in order: a bad item raises (naming its position) and the items
+        before it stay recorded.
+        """
+        if isinstance(accesses, (str, bytes, Mapping)) or not isinstance(accesses, Iterable):
+            raise TypeError(
+                "accesses must be an iterable of (principal_arn, action, at, region) tuples or "
+                f"dicts, got {type(accesses).__name__}"
+            )
+        entities, actions, regions = self._entities, self._actions, self._regions
+        count = 0
+        for count, item in enumerate(accesses, 1):
+            try:
+                if isinstance(item, (tuple, list)):
+                    size = len(item)
+                    if size == 4:
+                        principal_arn, action, at, region = item
+                    elif size == 2 or size == 3:
+                        principal_arn, action = item[0], item[1]
+                        at, region = (item[2] if size == 3 else None), DEFAULT_REGION
+                    else:
+                        raise TypeError(
+                            f"expected (principal_arn, action[, at[, region]]), got {size} values"
+                        )
+                elif isinstance(item, Mapping):
+                    principal_arn, action, at, region = self._unpack_mapping(item)
+                else:
+                    raise TypeError(f"expected a tuple or a dict, got {type(item).__name__}")
+                activity = entities.get(principal_arn) if type(principal_arn) is str else None
+                if activity is None:
+                    activity = self.entity(principal_arn)
+                keys = actions.get(action) if type(action) is str else None
+                if keys is None:
+                    keys = self.action(action)
+                region_id = regions.get(region) if type(region) is str else None
+                if region_id is None:
+                    region_id = self.region(DEFAULT_REGION if region is None else region)
+                micros = self.micros(at)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"record_accesses item {count - 1}: {error}") from None
+            # update(), inlined: this loop is the bulk path.
+            packed = micros << REGION_BITS | region_id
+            namespace, action_key = keys
+            services = activity.services
+            previous = services.get(namespace)
+            if previous is None or previous >> REGION_BITS <= micros:
+                services[namespace] = packed
+            if action_key is not None:
+                recorded = activity.actions
+                previous = recorded.get(action_key)
+                if previous is None or previous >> REGION_BITS <= micros:
+                    recorded[action_key] = packed
+        return count
+
+    @staticmethod
+    def _unpack_mapping(item: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+        extra = item.keys() - _ITEM_KEYS
+        if extra:
+            allowed = sorted(_ITEM_KEYS)
+            raise TypeError(f"unexpected keys {sorted(map(str, extra))}; allowed: {allowed}")
+        try:
+            return item["principal_arn"], item["action"], item.get("at"), item.get("region")
+        except KeyError as missing:
+            raise TypeError(f"missing key {missing}") from None

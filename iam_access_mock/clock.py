@@ -1,22 +1,31 @@
 """The mock clock: the only place that reads the time of day.
 
-By default it follows real UTC time through ``datetime.now`` so that freezegun and
-time-machine move it; ``set`` pins it and ``advance`` moves it forward.
+By default it follows real UTC time through ``datetime.now`` (looked up at each call, so
+freezegun's and time-machine's patches move it); ``set`` pins it, ``advance`` moves it,
+``follow_real_time`` lets it go again.
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import Any
+
+# The real class, kept for isinstance checks: freezegun swaps this module's ``datetime``
+# for a subclass while it is active, and real datetimes must still be accepted then.
+_DATETIME = datetime
 
 
-def utc(value: datetime) -> datetime:
+def utc(value: Any, name: str = "value") -> datetime:
     """Return ``value`` as an aware UTC datetime; naive datetimes are taken as UTC."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None:
+    if not isinstance(value, _DATETIME):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as error:
+        raise ValueError(f"{name} {value!r} is out of range in UTC") from error
 
 
 class Clock:
@@ -28,29 +37,52 @@ class Clock:
         self._offset = timedelta(0)
 
     def now(self) -> datetime:
+        """The mock's current time, an aware UTC datetime."""
         pinned = self._pinned
         if pinned is not None:
             return pinned
-        return datetime.now(timezone.utc) + self._offset
+        try:
+            return datetime.now(timezone.utc) + self._offset
+        except OverflowError as error:
+            raise ValueError(f"the clock's offset {self._offset} moves it out of range") from error
+
+    @property
+    def pinned(self) -> bool:
+        """Whether ``set`` stopped the clock (it no longer follows real time)."""
+        return self._pinned is not None
 
     def set(self, when: datetime) -> None:
         """Pin the clock at ``when`` (naive datetimes are UTC) until ``follow_real_time``."""
-        when = utc(when)
+        when = utc(when, "when")
         with self._lock:
             self._pinned = when
 
     def advance(self, delta: timedelta) -> None:
-        """Move the clock forward (or back, with a negative delta)."""
+        """Move the clock by ``delta``: forward, or back with a negative delta.
+
+        A pinned clock stays pinned at the new instant; a running one keeps running,
+        ``delta`` ahead of real time.
+        """
         if not isinstance(delta, timedelta):
-            raise TypeError(f"expected a timedelta, got {type(delta).__name__}")
+            raise TypeError(f"delta must be a timedelta, got {type(delta).__name__}")
         with self._lock:
-            if self._pinned is not None:
-                self._pinned = self._pinned + delta
-            else:
-                self._offset += delta
+            try:
+                if self._pinned is not None:
+                    self._pinned = self._pinned + delta
+                else:
+                    offset = self._offset + delta
+                    _ = datetime.now(timezone.utc) + offset  # out of range: fail here, not in now()
+                    self._offset = offset
+            except OverflowError as error:
+                raise ValueError(f"advancing the clock by {delta} moves it out of range") from error
 
     def follow_real_time(self) -> None:
         """Unpin the clock: it follows real UTC time again, with no offset."""
         with self._lock:
             self._pinned = None
             self._offset = timedelta(0)
+
+    def __repr__(self) -> str:
+        if self._pinned is not None:
+            return f"<Clock pinned at {self._pinned.isoformat()}>"
+        return f"<Clock following real time, offset {self._offset}>"

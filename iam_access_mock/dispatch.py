@@ -3,13 +3,14 @@ the handler, render. Nothing here knows a wire format or a service's rules."""
 
 from __future__ import annotations
 
-import uuid
+import random
 from typing import Any
 
 from botocore.model import OperationModel
 
 from .errors import NotServed, ServiceError
 from .identity import credential_scope
+from .policy.prefixes import iam_prefix_for
 from .protocol import HttpRequest, HttpResponse, codec_for
 from .protocol.constraints import check
 from .service import RequestContext
@@ -19,15 +20,26 @@ from .world import World
 
 def iam_prefix(operation: OperationModel) -> str:
     """The IAM service prefix (action namespace) of a botocore service."""
-    from .policy.prefixes import iam_prefix_for
-
     return iam_prefix_for(operation.service_model)
+
+
+# A private generator: request ids need no cryptography (uuid4 reads os.urandom, ~5 us a
+# call), and using the global ``random`` would shift the sequence of a test that seeds it.
+_request_ids = random.Random()
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62))  # the version nibble and the variant bits
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)  # version 4, RFC 4122 variant
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID, as AWS request ids are."""
+    digits = "%032x" % (_request_ids.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET)
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def handle(world: World, request: HttpRequest, operation: OperationModel, client_region: str | None) -> HttpResponse:
     service_model = operation.service_model
     codec = codec_for(service_model.resolved_protocol)
-    request_id = str(uuid.uuid4())
+    request_id = new_request_id()
     scope = credential_scope(_as_bytes(request.headers.get("Authorization")))
     access_key_id, region = (scope[0], scope[1]) if scope else (None, client_region or "us-east-1")
     try:

@@ -110,3 +110,9 @@ class NotServed(ServiceError):
 
 class MockConfigurationError(ValueError):
     """The library's own Python API was called with an invalid argument."""
+
+
+class MalformedInput(ServiceError):
+    """The Query protocol's answer to a request it cannot parse (bad number, boolean or list index)."""
+
+    code, status = "MalformedInput", 400

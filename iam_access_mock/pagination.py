@@ -57,6 +57,26 @@ def invalid_marker(marker: str) -> ServiceError:
     return ValidationError("Invalid Marker.")
 
 
+def marker_index(
+    marker: Optional[str],
+    scope: Any,
+    size: int,
+    foreign_marker: Optional[Callable[[], ServiceError]] = None,
+) -> int:
+    """The index an index-marker points at (0 without a marker), with AWS's marker errors."""
+    if marker is None:
+        return 0
+    try:
+        position = decode_marker(marker, scope)
+    except MarkerScopeMismatch:
+        raise (foreign_marker() if foreign_marker else invalid_marker(marker)) from None
+    except ValueError:
+        raise invalid_marker(marker) from None
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= size:
+        raise invalid_marker(marker)
+    return position
+
+
 def paginate(
     items: Sequence[T],
     *,
@@ -74,23 +94,20 @@ def paginate(
     the marker holds an index (for frozen listings such as reports).
     """
     start = 0
-    if marker is not None:
+    if key is None:
+        start = marker_index(marker, scope, len(items), foreign_marker)
+    elif marker is not None:
         try:
             position = decode_marker(marker, scope)
         except MarkerScopeMismatch:
             raise (foreign_marker() if foreign_marker else invalid_marker(marker)) from None
         except ValueError:
             raise invalid_marker(marker) from None
-        if key is None:
-            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-                raise invalid_marker(marker)
-            start = position
-        else:
-            keys = [_comparable(key(item)) for item in items]
-            try:
-                start = bisect.bisect_right(keys, _comparable(position))
-            except TypeError:
-                raise invalid_marker(marker) from None
+        keys = [_comparable(key(item)) for item in items]
+        try:
+            start = bisect.bisect_right(keys, _comparable(position))
+        except TypeError:
+            raise invalid_marker(marker) from None
     size = default_page if max_items is None else max_items
     page = list(items[start : start + size])
     end = start + len(page)

@@ -4,22 +4,29 @@ environment so real credentials are never read."""
 
 from __future__ import annotations
 
-from typing import Iterator
+import os
+from collections.abc import Iterator
 
 import pytest
 
-from .activation import mock_access
+from .activation import ENVIRONMENT_NAMES, mock_access
 from .handle import AccessMock
 
 
 @pytest.fixture
 def access_mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[AccessMock]:
     """An active ``mock_access()``; state is discarded after the test."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    # Record the variables the activation changes in the test's own monkeypatch: whatever
+    # order the test's monkeypatch.setenv calls and this teardown run in, monkeypatch puts
+    # the environment back exactly as it was before the test.
+    for name in ENVIRONMENT_NAMES:
+        value = os.environ.get(name)
+        if value is None:
+            # delenv records nothing for an absent variable; setenv first records "absent".
+            monkeypatch.setenv(name, "")
+            monkeypatch.delenv(name)
+        else:
+            monkeypatch.setenv(name, value)
     activator = mock_access()
     handle = activator.start()
     try:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import math
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from botocore.model import OperationModel, Shape
 
@@ -17,18 +20,78 @@ class SerializationException(ServiceError):
     code, status = "SerializationException", 400
 
 
+_JSON_TYPE_NAMES = {
+    str: "STRING_VALUE",
+    bool: "BOOLEAN_VALUE",
+    int: "NUMBER_VALUE",
+    float: "NUMBER_VALUE",
+}
+_EXPECTED = {
+    "string": "a String",
+    "integer": "an Integer",
+    "long": "a Long",
+    "float": "a Float",
+    "double": "a Double",
+    "boolean": "a Boolean",
+    "timestamp": "a Timestamp",
+    "blob": "a Blob",
+}
+_NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+def _by_json_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
+    """Map each member's JSON key (``locationName`` or the member name) to (name, shape); cached."""
+    plan = shape.__dict__.get("_iam_mock_json_in")
+    if plan is None:
+        plan = {
+            member.serialization.get("name", name): (name, member)
+            for name, member in shape.members.items()
+        }
+        shape.__dict__["_iam_mock_json_in"] = plan
+    return plan
+
+
+def _by_member_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
+    """Map each member name to (JSON key, member shape); cached."""
+    plan = shape.__dict__.get("_iam_mock_json_out")
+    if plan is None:
+        plan = {
+            name: (member.serialization.get("name", name), member)
+            for name, member in shape.members.items()
+        }
+        shape.__dict__["_iam_mock_json_out"] = plan
+    return plan
+
+
+def _wrong_type(kind: str, value: Any) -> SerializationException:
+    # Rule chosen: Coral-style text naming the JSON token and the modeled type.
+    token = (
+        "START_ARRAY"
+        if isinstance(value, list)
+        else "START_OBJECT"
+        if isinstance(value, dict)
+        else (_JSON_TYPE_NAMES.get(type(value), "VALUE"))
+    )
+    return SerializationException(f"{token} can not be converted to {_EXPECTED[kind]}")
+
+
 def decode_value(shape: Shape, value: Any) -> Any:
-    """Convert one JSON request value to Python per its shape (timestamps, blobs)."""
+    """Convert one JSON request value to Python per its shape; a wrong JSON type is refused."""
     kind = shape.type_name
     if value is None:
         return None
     if kind == "structure":
         if not isinstance(value, dict):
             raise SerializationException("Start of structure or map found where not expected.")
-        members = shape.members
-        return {
-            name: decode_value(members[name], item) for name, item in value.items() if name in members
-        }
+        if shape.metadata.get("document"):
+            return value
+        members = _by_json_name(shape)
+        out = {}
+        for key, item in value.items():
+            target = members.get(key)
+            if target is not None and item is not None:  # JSON null is an absent member
+                out[target[0]] = decode_value(target[1], item)
+        return out
     if kind == "list":
         if not isinstance(value, list):
             raise SerializationException("Start of list found where not expected")
@@ -37,36 +100,67 @@ def decode_value(shape: Shape, value: Any) -> Any:
         if not isinstance(value, dict):
             raise SerializationException("Start of structure or map found where not expected.")
         return {key: decode_value(shape.value, item) for key, item in value.items()}
-    try:
-        if kind == "timestamp":
-            return parse_timestamp(value)
-        if kind == "blob":
-            return base64.b64decode(value)
-    except (ValueError, TypeError) as exc:
-        raise SerializationException(f"Could not parse value {value!r}") from exc
-    return value
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+    elif kind in ("integer", "long"):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind == "boolean":
+        if isinstance(value, bool):
+            return value
+    elif kind in ("float", "double"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if value in _NON_FINITE:
+            return _NON_FINITE[value]
+    elif kind == "timestamp":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            try:
+                return parse_timestamp(value)
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise SerializationException(
+                    f"Could not parse value {value!r} as a timestamp"
+                ) from exc
+    elif kind == "blob":
+        if isinstance(value, str):
+            try:
+                return base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise SerializationException(f"Could not parse value {value!r} as base64") from exc
+    else:
+        return value
+    raise _wrong_type(kind, value)
 
 
 def encode_value(shape: Shape, value: Any, default_timestamp: str) -> Any:
     """Convert one output value to its JSON form per its shape."""
     kind = shape.type_name
     if kind == "structure":
-        members = shape.members
-        return {
-            name: encode_value(members[name], item, default_timestamp)
-            for name, item in value.items()
-            if item is not None
-        }
+        if shape.metadata.get("document"):
+            return value
+        members = _by_member_name(shape)
+        out = {}
+        for name, item in value.items():
+            if item is not None:
+                key, member = members[name]
+                out[key] = encode_value(member, item, default_timestamp)
+        return out
     if kind == "list":
         return [encode_value(shape.member, item, default_timestamp) for item in value]
     if kind == "map":
-        return {key: encode_value(shape.value, item, default_timestamp) for key, item in value.items()}
+        return {
+            key: encode_value(shape.value, item, default_timestamp) for key, item in value.items()
+        }
     if kind == "timestamp" and isinstance(value, datetime):
         form = shape.serialization.get("timestampFormat", default_timestamp)
         return iso8601(value) if form == "iso8601" else epoch_seconds(value)
     if kind == "blob":
         data = value.encode("utf-8") if isinstance(value, str) else value
         return base64.b64encode(data).decode("ascii")
+    if kind in ("float", "double") and not math.isfinite(value):
+        # Smithy's JSON protocols send non-finite numbers as strings.
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     return value
 
 

@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Union
 from urllib.parse import parse_qsl
 
 from botocore.model import OperationModel, Shape
 
-from ..errors import ServiceError, ValidationError
+from ..errors import MalformedInput, ServiceError
 from .base import Codec, HttpRequest, HttpResponse, iso8601, parse_timestamp
-from .constraints import lower_camel
 
 _XML_CONTENT_TYPE = "text/xml"
+
+# The key tree of a request: ``A.b.1=x`` becomes {"A": {"b": {"1": "x"}}}. A key that is
+# both sent with a value and used as a prefix (``A=x&A.1=y``) keeps its own value under None.
+KeyTree = dict[Union[str, None], Any]
+
+_ABSENT = object()  # a key that carries no value of its own (``UserName.Foo=x`` only)
+
+# Integer ranges of the Java types behind Smithy's integer and long (research §2:
+# ``MaxItems=2147483648`` is MalformedInput).
+_RANGES = {"integer": (-(1 << 31), (1 << 31) - 1), "long": (-(1 << 63), (1 << 63) - 1)}
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+_KIND_NAMES = {
+    "integer": "an integer",
+    "long": "a long",
+    "float": "a float",
+    "double": "a double",
+    "boolean": "a boolean",
+    "timestamp": "a timestamp",
+    "blob": "base64 data",
+}
+# Research §2: with more than 10 missing members before an index, AWS refuses the request.
+MAX_SKIPPED_MEMBERS = 10
 
 
 def _escape(text: str) -> str:
@@ -53,91 +78,24 @@ def _xml_members(shape: Shape) -> dict[str, tuple[str, Shape]]:
 
 
 class QueryCodec(Codec):
-    """Parse ``Action=Op&Version=...&Name.member.1=...``; render ``<OpResponse><OpResult>``."""
+    """Parse ``Action=Op&Version=...&Name.member.1=...``; render ``<OpResponse><OpResult>``.
+
+    Parsing follows what real IAM and STS were observed to accept: unknown parameters are
+    ignored; integers are optionally signed ASCII digits within the type's range; booleans
+    are ``true``, ``false``, ``1`` or ``0``; list indexes start at 1 and ``01`` is ``1``;
+    missing list members become null (the constraint check reports them) unless more than
+    ten are skipped at once. Anything else is ``MalformedInput`` (HTTP 400).
+    """
 
     content_type = _XML_CONTENT_TYPE
 
     # ---- requests ----------------------------------------------------------------------
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
-        body = request.body.decode("utf-8") if request.body else request.query
-        tree: dict[str, Any] = {}
-        for key, value in parse_qsl(body, keep_blank_values=True):
-            if "." not in key:
-                tree[key] = value
-                continue
-            node = tree
-            *parents, leaf = key.split(".")
-            for part in parents:
-                child = node.get(part)
-                if not isinstance(child, dict):
-                    child = node[part] = {}
-                node = child
-            node[leaf] = value
         shape = operation.input_shape
         if shape is None:
             return {}
-        return self._structure(shape, tree, "")
-
-    def _structure(self, shape: Shape, node: Any, path: str) -> dict[str, Any]:
-        if not isinstance(node, dict):
-            return {}
-        out: dict[str, Any] = {}
-        members = _wire_members(shape)
-        for wire_name, value in node.items():
-            target = members.get(wire_name)
-            if target is not None:
-                name, member = target
-                out[name] = self._value(member, value, path + lower_camel(name))
-        return out
-
-    def _value(self, shape: Shape, node: Any, path: str) -> Any:
-        kind = shape.type_name
-        if kind == "string":
-            return node if isinstance(node, str) else ""
-        if kind == "structure":
-            return self._structure(shape, node, path + ".")
-        if kind == "list":
-            if not isinstance(node, dict):
-                return []  # "Name=" is the query protocol's empty list
-            if not shape.serialization.get("flattened"):
-                node = node.get(shape.member.serialization.get("name", "member"), {})
-                if not isinstance(node, dict):
-                    return []
-            return [
-                self._value(shape.member, node[index], f"{path}.{index}.member")
-                for index in sorted(node, key=_index)
-            ]
-        if kind == "map":
-            if not isinstance(node, dict):
-                return {}
-            if not shape.serialization.get("flattened"):
-                node = node.get("entry", {})
-            key_name = shape.key.serialization.get("name", "key")
-            value_name = shape.value.serialization.get("name", "value")
-            result = {}
-            for index in sorted(node, key=_index):
-                entry = node[index]
-                if isinstance(entry, dict) and key_name in entry:
-                    result[entry[key_name]] = self._value(shape.value, entry.get(value_name), path)
-            return result
-        if not isinstance(node, str):
-            raise _malformed(path, node)
-        try:
-            if kind in ("integer", "long"):
-                return int(node)
-            if kind == "boolean":
-                if node not in ("true", "false"):
-                    raise ValueError(node)
-                return node == "true"
-            if kind in ("float", "double"):
-                return float(node)
-            if kind == "timestamp":
-                return parse_timestamp(node)
-            if kind == "blob":
-                return base64.b64decode(node, validate=True)
-        except (ValueError, TypeError) as exc:
-            raise _malformed(path, node) from exc
-        return node
+        body = request.body.decode("utf-8") if request.body else request.query
+        return _structure(shape, _key_tree(body), "")
 
     # ---- responses ---------------------------------------------------------------------
     def render(
@@ -227,15 +185,204 @@ class QueryCodec(Codec):
         )
 
 
-def _index(key: str) -> int:
-    try:
-        return int(key)
-    except ValueError:
-        return 1 << 30  # a non-numeric position sorts last rather than crashing
+# ---- request parsing ---------------------------------------------------------------------
 
 
-def _malformed(path: str, value: Any) -> ServiceError:
-    return ValidationError(
-        f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: "
-        "Member must be of the modeled type"
-    )
+def _key_tree(body: str) -> KeyTree:
+    """Nest the form's dotted keys; a repeated key keeps its last value."""
+    tree: KeyTree = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        node = tree
+        if "." in key:
+            *parents, key = key.split(".")
+            for part in parents:
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = node[part] = {} if child is None else {None: child}
+                node = child
+        existing = node.get(key)
+        if isinstance(existing, dict):
+            existing[None] = value
+        else:
+            node[key] = value
+    return tree
+
+
+def _is_index(token: Any) -> bool:
+    return token is not None and token.isdigit() and token.isascii()
+
+
+def _index_found(after_index: bool) -> MalformedInput:
+    """The error for an index where a member name or value was expected (observed texts)."""
+    if after_index:
+        return MalformedInput("Two index elements may not occur back to back")
+    return MalformedInput("Start of list found where not expected")
+
+
+def _structure(shape: Shape, node: Any, path: str, after_index: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(node, dict):
+        return out  # ``Struct=x``: a structure sent as a bare value has no members
+    members = _wire_members(shape)
+    for wire_name, child in node.items():
+        target = members.get(wire_name)
+        if target is None:
+            if _is_index(wire_name):
+                raise _index_found(after_index)
+            continue  # unknown parameters are ignored (observed: ListUsers with Tags.member.1.Key)
+        name, member = target
+        value = _value(member, child, path + wire_name)
+        if value is not _ABSENT:
+            out[name] = value
+    return out
+
+
+def _value(shape: Shape, node: Any, path: str, after_index: bool = False) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        return _structure(shape, node, path + ".", after_index)
+    if kind == "list":
+        return _list(shape, node, path)
+    if kind == "map":
+        return _map(shape, node, path)
+    if isinstance(node, dict):
+        if any(_is_index(token) for token in node):
+            raise _index_found(after_index)
+        node = node.get(None, _ABSENT)  # other sub-keys are unknown parameters: ignored
+        if node is _ABSENT:
+            return _ABSENT
+    if kind == "string":
+        return node
+    return _scalar(kind, node, path)
+
+
+def _scalar(kind: str, text: str, path: str) -> Any:
+    if kind in ("integer", "long"):
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isascii() and digits.isdigit():
+            number = int(text)
+            low, high = _RANGES[kind]
+            if low <= number <= high:
+                return number
+    elif kind == "boolean":
+        flag = _BOOLEANS.get(text)
+        if flag is not None:
+            return flag
+    elif kind in ("float", "double"):
+        if _DECIMAL.fullmatch(text):
+            return float(text)
+    elif kind == "timestamp":
+        try:
+            return parse_timestamp(text)
+        except (ValueError, TypeError, OverflowError):
+            pass
+    elif kind == "blob":
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    else:
+        return text
+    raise MalformedInput(f"Unable to parse '{text}' as {_KIND_NAMES[kind]} for parameter {path}")
+
+
+def _list(shape: Shape, node: Any, path: str) -> Any:
+    member = shape.member
+    if shape.serialization.get("flattened"):
+        members = node
+        member_path = path
+    else:
+        member_name = member.serialization.get("name", "member")
+        members = node.get(member_name) if isinstance(node, dict) else None
+        member_path = f"{path}.{member_name}"
+    if not isinstance(members, dict) or not any(token is not None for token in members):
+        # ``Name=`` is the protocol's empty list. Observed: ServiceNamespaces (min 1) sent
+        # empty is reported as null, while an empty Tags list (no min) reaches the handler.
+        return _ABSENT if shape.metadata.get("min", 0) > 0 else []
+    scalar = member.type_name not in ("structure", "list", "map")
+    by_index = _indexed(members, scalar)
+    _check_sparseness(by_index)
+    items = []
+    for index in range(1, max(by_index) + 1):
+        child = by_index.get(index, _ABSENT)
+        if child is _ABSENT:
+            # A skipped member is null; a skipped structure has no members, so its
+            # required members are reported (observed: 'tags.1.member.value' must not be null).
+            child = None if scalar else {}
+        value = _ABSENT if child is None else _value(member, child, f"{member_path}.{index}", True)
+        items.append(None if value is _ABSENT else value)
+    return items
+
+
+def _map(shape: Shape, node: Any, path: str) -> Any:
+    """``Name.entry.N.key`` / ``.value``; an entry without both is ignored."""
+    if shape.serialization.get("flattened"):
+        entries = node
+        entry_path = path
+    else:
+        entries = node.get("entry") if isinstance(node, dict) else None
+        entry_path = f"{path}.entry"
+    if not isinstance(entries, dict) or not any(token is not None for token in entries):
+        return {}
+    by_index = _indexed(entries, scalar=False)
+    _check_sparseness(by_index)
+    key_name = shape.key.serialization.get("name", "key")
+    value_name = shape.value.serialization.get("name", "value")
+    result = {}
+    for index in sorted(by_index):
+        entry = by_index[index]
+        if not isinstance(entry, dict):
+            continue
+        if any(_is_index(token) for token in entry):
+            raise _index_found(True)
+        prefix = f"{entry_path}.{index}."
+        key = _value(shape.key, entry.get(key_name, _ABSENT), prefix + key_name)
+        value = _value(shape.value, entry.get(value_name, _ABSENT), prefix + value_name)
+        if key is not _ABSENT and value is not _ABSENT:
+            result[key] = value
+    return result
+
+
+def _indexed(members: KeyTree, scalar: bool) -> dict[int, Any]:
+    """The list's members by index; ``01`` and ``1`` are one member (observed)."""
+    by_index: dict[int, Any] = {}
+    for token, child in members.items():
+        if token is None:
+            continue
+        if token.isdigit() and token.isascii():
+            index = int(token)
+            if index == 0:
+                raise MalformedInput("0 is not a valid index")
+            if index in by_index:
+                child = _merge(by_index[index], child)
+            by_index[index] = child
+        elif token.startswith("-"):
+            raise MalformedInput(f"Key {token} may not have a leading '-'")
+        elif scalar:
+            raise MalformedInput("Start of list found where not expected")
+        else:
+            # Observed: Tags.member.+1.Key and Tags.member.one.Key give one member with
+            # neither Key nor Value; the token's sub-keys are unknown, hence ignored.
+            by_index.setdefault(1, {})
+    return by_index
+
+
+def _merge(first: Any, second: Any) -> Any:
+    if not isinstance(first, dict):
+        first = {None: first}
+    if not isinstance(second, dict):
+        second = {None: second}
+    merged = dict(first)
+    for token, child in second.items():
+        merged[token] = _merge(merged[token], child) if token in merged else child
+    return merged
+
+
+def _check_sparseness(by_index: dict[int, Any]) -> None:
+    """Refuse a list whose indexes jump too far (rule fitted to every observed case)."""
+    size = 0
+    for index in sorted(by_index):
+        skipped = index - max(size, 1)
+        if skipped > MAX_SKIPPED_MEMBERS:
+            raise MalformedInput(f"Excessively sparse input would skip {skipped} list elements")
+        size = index

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from botocore.model import OperationModel, Shape
@@ -25,29 +26,70 @@ def _uri_pattern(operation: OperationModel) -> re.Pattern[str]:
             if label:
                 greedy = label.endswith("+")
                 regex += f"(?P<{_group(label.rstrip('+'))}>{'.+' if greedy else '[^/]+'})"
-        compiled = re.compile(regex + "/?")
+        # A custom endpoint_url may put a base path before the operation's own path.
+        compiled = re.compile("(?:/.*?)??" + regex + "/?")
         operation.__dict__["_iam_mock_uri"] = compiled
     return compiled
+
+
+def _querystring_names(shape: Shape) -> frozenset[str]:
+    """The query parameter names bound to named querystring members; cached on the shape."""
+    names = shape.__dict__.get("_iam_mock_query_names")
+    if names is None:
+        names = frozenset(
+            member.serialization.get("name", name)
+            for name, member in shape.members.items()
+            if member.serialization.get("location") == "querystring" and member.type_name != "map"
+        )
+        shape.__dict__["_iam_mock_query_names"] = names
+    return names
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    """A request header by case-insensitive name, as text."""
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value.decode("utf-8") if isinstance(value, bytes) else value
+    return None
+
+
+def _header_text(shape: Shape, value: Any) -> str:
+    if shape.type_name == "timestamp":
+        return iso8601(value)
+    if shape.type_name == "boolean":
+        return "true" if value else "false"
+    return str(value)
 
 
 def _group(label: str) -> str:
     return re.sub(r"\W", "_", label)
 
 
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
 def _scalar_from_text(shape: Shape, text: str) -> Any:
+    """A URI label, query parameter or header value as its modeled type."""
     kind = shape.type_name
     if kind in ("integer", "long"):
-        try:
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isascii() and digits.isdigit():
             return int(text)
-        except ValueError as exc:
-            raise SerializationException(f"Could not parse {text!r} as an integer") from exc
-    if kind == "boolean":
-        return text.lower() == "true"
-    if kind in ("float", "double"):
-        return float(text)
-    if kind == "timestamp":
+    elif kind == "boolean":
+        if text in _BOOLEAN_TEXT:
+            return _BOOLEAN_TEXT[text]
+    elif kind in ("float", "double"):
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    elif kind == "timestamp":
         return decode_value(shape, text)
-    return text
+    else:
+        return text
+    # Rule chosen: AWS's text for an unparseable HTTP-bound value is not recorded.
+    raise SerializationException(f"Could not parse {text!r} as {kind}")
 
 
 class RestJsonCodec(Codec):
@@ -60,8 +102,7 @@ class RestJsonCodec(Codec):
         match = _uri_pattern(operation).fullmatch(request.path)
         if match:
             labels = {key: unquote(value) for key, value in match.groupdict().items()}
-        query = parse_qs(request.query, keep_blank_values=True)
-        headers = {key.lower(): value for key, value in request.headers.items()}
+        query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
         body_members: dict[str, Shape] = {}
         payload = shape.serialization.get("payload")
         for name, member in shape.members.items():
@@ -75,16 +116,23 @@ class RestJsonCodec(Codec):
                     if wire in query:
                         params[name] = [_scalar_from_text(member.member, v) for v in query[wire]]
                 elif member.type_name == "map":
-                    params[name] = {key: values[0] for key, values in query.items()}
+                    # A querystring map takes every parameter no other member is bound to.
+                    params[name] = {
+                        key: values if member.value.type_name == "list" else values[0]
+                        for key, values in query.items()
+                        if key not in _querystring_names(shape)
+                    }
                 elif wire in query:
                     params[name] = _scalar_from_text(member, query[wire][0])
             elif location == "header":
-                value = headers.get(wire.lower())
+                value = _header(request.headers, wire)
                 if value is not None:
                     params[name] = _scalar_from_text(member, value)
             elif name == payload:
-                if member.type_name in ("blob", "string"):
+                if member.type_name == "blob":
                     params[name] = request.body
+                elif member.type_name == "string":
+                    params[name] = request.body.decode("utf-8")
                 else:
                     params[name] = decode_value(member, load_body(request.body))
             else:
@@ -95,7 +143,7 @@ class RestJsonCodec(Codec):
                 raise SerializationException("Start of structure or map found where not expected.")
             for name, member in body_members.items():
                 wire = member.serialization.get("name", name)
-                if wire in document:
+                if document.get(wire) is not None:  # JSON null is an absent member
                     params[name] = decode_value(member, document[wire])
         return params
 
@@ -114,16 +162,16 @@ class RestJsonCodec(Codec):
                 member = members[name]
                 location = member.serialization.get("location")
                 if location == "header":
-                    headers[member.serialization.get("name", name)] = (
-                        iso8601(value) if member.type_name == "timestamp" else str(value)
-                    )
+                    headers[member.serialization.get("name", name)] = _header_text(member, value)
                 elif location == "statusCode":
                     status = int(value)
                 else:
                     body[member.serialization.get("name", name)] = encode_value(
                         member, value, "unixTimestamp"
                     )
-        return HttpResponse(status, headers, json.dumps(body, separators=(",", ":")).encode("utf-8"))
+        return HttpResponse(
+            status, headers, json.dumps(body, separators=(",", ":")).encode("utf-8")
+        )
 
     def render_error(
         self, operation: OperationModel, error: ServiceError, request_id: str

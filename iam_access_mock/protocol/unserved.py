@@ -7,7 +7,8 @@ parse (so the user sees a ClientError naming the service and operation).
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from botocore.model import OperationModel
 
@@ -50,13 +51,13 @@ class ErrorOnlyCodec(Codec):
             body = (
                 f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
                 f"</Errors><RequestID>{request_id}</RequestID></Response>"
-            ).encode("utf-8")
+            ).encode()
             headers["Content-Type"] = "text/xml"
         elif protocol in ("rest-xml", "query"):
             body = (
                 f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}"
                 f"</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-            ).encode("utf-8")
+            ).encode()
             headers["Content-Type"] = "application/xml"
         elif protocol == "smithy-rpc-v2-cbor":
             body = _cbor_text_map({"__type": error.code, "message": error.message})

@@ -8,4 +8,13 @@ from .store import IamStore
 provider = Provider("iam", store_factory=IamStore, validation_error=iam_validation_error)
 
 # Handler modules register themselves on ``provider`` when imported.
-from . import users  # noqa: E402,F401
+from . import (  # noqa: F401
+    access_keys,
+    account,
+    groups,
+    inline,
+    last_accessed,
+    policies,
+    roles,
+    users,
+)
