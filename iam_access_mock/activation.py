@@ -104,14 +104,18 @@ def _exit() -> None:
 
 def _set_environment() -> None:
     environ = os.environ
-    _saved_environment.clear()
+    saved = _saved_environment
+    saved.clear()
     for name in ENVIRONMENT_NAMES:
-        _saved_environment[name] = environ.get(name)
-    environ.update(FAKE_ENVIRONMENT)
+        saved[name] = environ.get(name)
+    # Each write is a putenv(); suites that already export the fake values skip them all.
+    for name, value in FAKE_ENVIRONMENT.items():
+        if saved[name] != value:
+            environ[name] = value
     for name in _REMOVED_ENVIRONMENT:
-        if name in environ:
+        if saved[name] is not None:
             del environ[name]
-    if not environ.get("AWS_DEFAULT_REGION"):
+    if not saved["AWS_DEFAULT_REGION"]:
         # botocore reads only AWS_DEFAULT_REGION; AWS_REGION is what other SDKs read.
         environ["AWS_DEFAULT_REGION"] = environ.get("AWS_REGION") or DEFAULT_REGION
 

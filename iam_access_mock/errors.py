@@ -113,6 +113,6 @@ class MockConfigurationError(ValueError):
 
 
 class MalformedInput(ServiceError):
-    """The Query protocol's answer to a request it cannot parse (bad number, boolean or list index)."""
+    """The Query protocol's answer to a form it cannot parse (bad number, boolean, list index)."""
 
     code, status = "MalformedInput", 400

@@ -9,6 +9,7 @@ from .activity import ActivityIndex
 from .clock import Clock
 from .identity import CredentialBook, Principal
 from .jobs import JobControls
+from .policy.action_names import iam_actions
 
 if TYPE_CHECKING:
     from .service import Provider
@@ -56,7 +57,9 @@ class World:
     def record_call(self, principal: Principal, namespace: str, operation: str, region: str) -> None:
         """Record a call made under the mock as an access attempt (served or not)."""
         now = self.clock.now()
-        self.activity.record(principal.account_id, principal.entity_id or "root", namespace, operation, now, region)
+        entity = principal.entity_id or "root"
+        for action in iam_actions(namespace, operation):
+            self.activity.record(principal.account_id, entity, namespace, action, now, region)
         if principal.access_key_id is not None:
             credential = self.credentials.get(principal.access_key_id)
             if credential is not None:

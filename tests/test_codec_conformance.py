@@ -260,6 +260,12 @@ def test_the_walk_sees_every_handler() -> None:
     assert len(IMPLEMENTED) == sum(len(provider_for(name).handlers) for name in served_services())
 
 
+@pytest.mark.parametrize("service", served_services())
+def test_every_served_service_has_a_full_codec(service: str) -> None:
+    protocol = service_model(service).resolved_protocol
+    assert type(codec_for(protocol)).__name__ in ("QueryCodec", "JsonCodec", "RestJsonCodec")
+
+
 def test_the_walk_sees_every_modelled_operation() -> None:
     assert len(MODELLED) == sum(
         len(service_model(name).operation_names) for name in MODELLED_SERVICES

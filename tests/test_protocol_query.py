@@ -574,3 +574,13 @@ def test_sts_response_namespace() -> None:
     assert {
         k: v for k, v in botocore_parse(response, operation).items() if k != "ResponseMetadata"
     } == output
+
+
+def test_two_spellings_of_one_index_keep_the_later_value() -> None:
+    form = [
+        ("UserName", "u"),
+        ("Tags.member.01.Key", "first"),
+        ("Tags.member.1.Key", "second"),
+        ("Tags.member.1.Value", "v"),
+    ]
+    assert parse_form(IAM, "TagUser", form)["Tags"] == [{"Key": "second", "Value": "v"}]

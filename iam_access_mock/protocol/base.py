@@ -26,6 +26,8 @@ class HttpRequest:
 
 @dataclass
 class HttpResponse:
+    """A rendered answer: status, headers and body."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""

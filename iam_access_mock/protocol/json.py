@@ -174,6 +174,8 @@ def load_body(body: bytes) -> Any:
 
 
 class JsonCodec(Codec):
+    """Parse and render the ``json`` protocol: the body is the input/output structure itself."""
+
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
         shape = operation.input_shape
         if shape is None:

@@ -335,9 +335,12 @@ def _map(shape: Shape, node: Any, path: str) -> Any:
             continue
         if any(_is_index(token) for token in entry):
             raise _index_found(True)
+        key_node, value_node = entry.get(key_name, _ABSENT), entry.get(value_name, _ABSENT)
+        if key_node is _ABSENT or value_node is _ABSENT:
+            continue
         prefix = f"{entry_path}.{index}."
-        key = _value(shape.key, entry.get(key_name, _ABSENT), prefix + key_name)
-        value = _value(shape.value, entry.get(value_name, _ABSENT), prefix + value_name)
+        key = _value(shape.key, key_node, prefix + key_name)
+        value = _value(shape.value, value_node, prefix + value_name)
         if key is not _ABSENT and value is not _ABSENT:
             result[key] = value
     return result
@@ -368,6 +371,9 @@ def _indexed(members: KeyTree, scalar: bool) -> dict[int, Any]:
 
 
 def _merge(first: Any, second: Any) -> Any:
+    """Two spellings of one index (``01`` and ``1``); of two values, the later one wins."""
+    if not isinstance(first, dict) and not isinstance(second, dict):
+        return second
     if not isinstance(first, dict):
         first = {None: first}
     if not isinstance(second, dict):

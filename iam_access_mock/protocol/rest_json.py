@@ -93,6 +93,8 @@ def _scalar_from_text(shape: Shape, text: str) -> Any:
 
 
 class RestJsonCodec(Codec):
+    """Parse and render ``rest-json``: members bound to the URI, query string and headers."""
+
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
         shape = operation.input_shape
         if shape is None:

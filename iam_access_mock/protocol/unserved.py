@@ -38,6 +38,8 @@ def _cbor_text_map(items: Mapping[str, str]) -> bytes:
 
 
 class ErrorOnlyCodec(Codec):
+    """Render errors (only) in every other protocol botocore has: ec2, rest-xml, cbor, ..."""
+
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
         return {}
 

@@ -1,0 +1,25 @@
+"""The examples in docs/ and the README run as written."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def _examples():
+    for page in [*DOCS, ROOT / "README.md"]:
+        for number, code in enumerate(BLOCK.findall(page.read_text(encoding="utf-8")), 1):
+            yield pytest.param(code, id=f"{page.name}-{number}")
+
+
+@pytest.mark.parametrize("code", list(_examples()))
+def test_example_runs(code: str) -> None:
+    exec(compile(code, "<docs example>", "exec"), {"__name__": "__docs__"})
+
+
+def test_docs_have_examples() -> None:
+    assert len(list(_examples())) >= 5
