@@ -54,6 +54,8 @@ def handle(world: World, request: HttpRequest, operation: OperationModel, client
                 f"iam-access-mock does not serve {service_model.service_id} "
                 f"({service_model.service_name}) operation {operation.name}"
             )
+        if scope is None and operation.auth_type != "none":
+            raise _missing_authentication(service_model.resolved_protocol)
         params = codec.parse(request, operation)
         violations = check(operation.input_shape, params)
         if violations:
@@ -65,6 +67,12 @@ def handle(world: World, request: HttpRequest, operation: OperationModel, client
     except ServiceError as error:
         return codec.render_error(operation, error, request_id)
     return codec.render(operation, output or {}, request_id)
+
+
+def _missing_authentication(protocol: str) -> ServiceError:
+    """AWS's answer to an unsigned request for an operation that needs a signature."""
+    code = "MissingAuthenticationToken" if protocol == "query" else "MissingAuthenticationTokenException"
+    return ServiceError("Request is missing Authentication Token", code=code, status=403)
 
 
 def _as_bytes(value: Any) -> bytes | None:

@@ -21,7 +21,15 @@ def coral_validation_error(violations: list[Violation]) -> ServiceError:
 
 
 def iam_validation_error(violations: list[Violation]) -> ServiceError:
-    """IAM's answer to constraint violations: ValidationError, 400, never printing the value."""
+    """IAM's answer to constraint violations: ValidationError, 400, never printing the value.
+
+    A bad Marker gets IAM's own marker text instead of the constraint list (observed for "").
+    """
+    for violation in violations:
+        if violation.path == "marker" and isinstance(violation.value, str):
+            from .pagination import invalid_marker
+
+            return invalid_marker(violation.value)
     return ValidationError(validation_message(violations, show_values=False))
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import wrapt
 
+from .activation import FAKE_ENVIRONMENT
 from .dispatch import handle
 from .errors import NotServed
 from .protocol import HttpRequest
@@ -40,6 +41,9 @@ _PATCHED_ATTR = "_iam_access_mock_patched"
 
 # The fields botocore's signers read from frozen credentials (ReadOnlyCredentials).
 _FakeCredentials = namedtuple("_FakeCredentials", ["access_key", "secret_key", "token"])
+_FAKE_CREDENTIALS = _FakeCredentials(
+    FAKE_ENVIRONMENT["AWS_ACCESS_KEY_ID"], FAKE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"], None
+)
 
 
 class _Body:
@@ -114,11 +118,7 @@ def _fake_credentials_for_anonymous_clients(
         and auth is not None
         and getattr(auth, "credentials", True) is None
     ):
-        from .activation import FAKE_ENVIRONMENT
-
-        auth.credentials = _FakeCredentials(
-            FAKE_ENVIRONMENT["AWS_ACCESS_KEY_ID"], FAKE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"], None
-        )
+        auth.credentials = _FAKE_CREDENTIALS
     return auth
 
 

@@ -118,15 +118,17 @@ def test_unserved_call_with_a_streaming_body_is_answered() -> None:
     assert "PutObject" in info.value.response["Error"]["Message"]
 
 
-def test_unsigned_request_is_answered_without_crashing() -> None:
-    with mock_access():
+def test_unsigned_request_is_refused_as_aws_does() -> None:
+    with mock_access() as aws:
         sts = unreachable_client("sts", NO_RETRIES.merge(Config(signature_version=UNSIGNED)))
-        try:
-            answer = sts.get_caller_identity()
-        except ClientError as error:  # AWS refuses anonymous calls; either answer is fine
-            assert error.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 403)
-        else:
-            assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+        with pytest.raises(ClientError) as raised:
+            sts.get_caller_identity()
+        error = raised.value.response
+        assert error["Error"]["Code"] == "MissingAuthenticationToken"
+        assert error["Error"]["Message"] == "Request is missing Authentication Token"
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+        # An anonymous request is attributed to nobody: no activity is recorded.
+        assert aws.last_access(f"arn:aws:iam::{aws.account_id}:root") is None
 
 
 def test_presigned_urls_are_built_under_the_mock() -> None:

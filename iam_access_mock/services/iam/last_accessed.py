@@ -5,15 +5,24 @@ change made while the job is IN_PROGRESS does not change its result), and kept a
 job's result. GetServiceLastAccessedDetailsWithEntities resolves names, paths and ARNs
 when it is read (observed: a renamed user shows its new name in an old job; a deleted
 identity is dropped), from the unique ids frozen at creation.
+
+Times. ``LastAuthenticated``, ``LastAccessedTime`` and an entity's ``LastAuthenticated``
+are truncated to the minute (inferred: every LastAuthenticated AWS has published ends in
+``:00``); comparisons and the most-recent-first order use the full recorded time.
+
+Cost. A report reads each counted entity's activity once (O(entities x services it
+accessed)) and the services and tracked actions its policies allow from the evaluator's
+caches, so a 1,000-member group or an allow-all role is generated in milliseconds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Union
 
-from ...errors import AccessDenied, InvalidInput, NoSuchEntity, ValidationError
+from ...errors import AccessDenied, InvalidInput, NoSuchEntity, ServiceError, ValidationError
+from ...jobs import Job
 from ...pagination import encode_marker, marker_index, paginate
 from ...policy import catalogue
 from ...policy.evaluator import (
@@ -29,26 +38,35 @@ from .policy_sources import PolicySource, identity_policy_sources
 from .store import Group, IamStore, ManagedPolicy, Role, User
 
 JOB_KIND = "service-last-accessed"
-TRACKING_PERIOD = timedelta(days=400)
-REPORT_PAGE = 200  # observed default page size; the documentation says 100
+TRACKING_PERIOD = timedelta(days=400)  # "at least the last 400 days" (API reference)
+REPORT_PAGE = 200  # observed default page size of GetServiceLastAccessedDetails; the docs say 100
 ENTITIES_PAGE = 100  # documented default; AWS was never observed past it
-GRANTS_PAGE_POLICIES = 1000  # AWS's threshold was never reached in observations
+GRANTS_PAGE_POLICIES = 1000  # rule chosen: AWS's threshold was never reached in observations
 
 Target = Union[User, Group, Role, ManagedPolicy]
 
 
 # ---- ARN resolution ---------------------------------------------------------------------
 
-def _resolve_target(ctx: RequestContext, arn: str, *, allow_policy: bool, root_message: str) -> Target:
+
+def _unsupported(arn: str) -> InvalidInput:
+    return InvalidInput(f"Invalid Entity Arn: {arn} is not supported.")
+
+
+def _resolve_target(
+    ctx: RequestContext, arn: str, *, allow_policy: bool, root_message: str
+) -> Target:
     """The user, group, role or managed policy an ARN names, with AWS's errors.
 
     Observed: a wrong or missing path still resolves by name; another account's ARN is
-    AccessDenied; an s3 ARN is "Invalid service in ARN"; another partition is "Invalid ARN
-    partition"; the root ARN and unsupported types are InvalidInput.
+    AccessDenied; a non-IAM ARN is "Invalid service in ARN"; another partition is "Invalid
+    ARN partition"; the root ARN is InvalidInput. Rule chosen: any other ARN that does not
+    name a user, group, role or (for Generate) managed policy, malformed ones included, is
+    InvalidInput "Invalid Entity Arn: <arn> is not supported.".
     """
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
-        raise InvalidInput(f"Invalid Entity Arn: {arn} is not supported.")
+        raise _unsupported(arn)
     _, partition, service, _region, account, resource = parts
     if partition != "aws":
         raise ValidationError("Invalid ARN partition")
@@ -59,52 +77,84 @@ def _resolve_target(ctx: RequestContext, arn: str, *, allow_policy: bool, root_m
     kind, _, rest = resource.partition("/")
     name = rest.rsplit("/", 1)[-1]
     if kind not in ("user", "group", "role", "policy") or not name:
-        raise InvalidInput(f"Invalid Entity Arn: {arn} is not supported.")
+        raise _unsupported(arn)
     if kind == "policy" and not allow_policy:
-        raise InvalidInput(f"Invalid Entity Arn: {arn} is not supported.")
+        raise _unsupported(arn)
+    store: IamStore = ctx.store
+    found: Target | None
     if kind == "policy" and account == "aws":
-        found: Target | None = managed_policy(ctx.store, f"arn:aws:iam::aws:policy/{rest}")
+        # Rule chosen: an AWS managed policy is named by its real path, or by none.
+        found = managed_policy(store, f"arn:aws:iam::aws:policy/{rest}")
         if found is None:
-            found = managed_policy(ctx.store, f"arn:aws:iam::aws:policy/{name}")
+            found = managed_policy(store, f"arn:aws:iam::aws:policy/{name}")
+    elif account != ctx.account_id:
+        raise AccessDenied(
+            f"User: {ctx.principal.arn} is not authorized to perform the operation on {arn}"
+        )
+    elif kind == "user":
+        found = store.user(name)
+    elif kind == "group":
+        found = store.group(name)
+    elif kind == "role":
+        found = store.role(name)
     else:
-        if account != ctx.account_id:
-            raise AccessDenied(f"User: {ctx.principal.arn} is not authorized to perform the operation on {arn}")
-        store: IamStore = ctx.store
-        if kind == "user":
-            found = store.user(name)
-        elif kind == "group":
-            found = store.group(name)
-        elif kind == "role":
-            found = store.role(name)
-        else:
-            found = _customer_policy_by_name(store, name)
+        found = _customer_policy(store, arn, name)
     if found is None:
         raise NoSuchEntity(f"ARN {arn} does not exist.")
     return found
 
 
-def _customer_policy_by_name(store: IamStore, name: str) -> ManagedPolicy | None:
+def _customer_policy(store: IamStore, arn: str, name: str) -> ManagedPolicy | None:
+    """A customer managed policy by exact ARN, else by name (names are unique in an account,
+    case-insensitively, so the path is ignored as it is for users)."""
+    found = store.policies.get(arn)
+    if found is not None and not found.aws_managed:
+        return found
+    lowered = name.lower()
     for policy in store.policies.values():
-        if not policy.aws_managed and policy.name == name:
+        if not policy.aws_managed and policy.name.lower() == lowered:
             return policy
     return None
 
 
 # ---- the report -------------------------------------------------------------------------
 
-@dataclass
+
+@dataclass(frozen=True)
+class ReportEntity:
+    """A user or role whose activity a report counts, as it was when the job was created."""
+
+    unique_id: str
+    kind: str  # "USER" | "ROLE"
+    arn: str
+
+
+@dataclass(frozen=True)
 class ServiceReport:
     """What GetServiceLastAccessedDetails[WithEntities] serves for one job."""
 
     job_type: str
-    rows: list[dict[str, Any]]
-    # namespace -> [(entity id, kind, last authenticated or None)], for WithEntities
-    entities: dict[str, list[tuple[str, str, datetime | None]]]
+    # The report's subject: (policy ARN, policy id) for a managed policy, else ("", unique id).
+    source: tuple[str, str]
+    rows: list[dict[str, Any]]  # ServicesLastAccessed, in namespace order
+    entities: tuple[ReportEntity, ...]  # users by name, then roles by name
+    listed: frozenset[str]  # the namespaces of ``rows``
+    # namespace -> {position in ``entities``: last access (epoch seconds)}, accessed ones only
+    accessed: dict[str, dict[int, float]]
+
+    def entity_order(self, namespace: str) -> list[int]:
+        """WithEntities' order: most recent first (ties keep ``entities`` order), then the
+        never-used ones in ``entities`` order."""
+        if namespace not in self.listed:
+            return []
+        used = self.accessed.get(namespace, {})
+        recent = sorted(used, key=lambda position: (-used[position], position))
+        return recent + [position for position in range(len(self.entities)) if position not in used]
 
 
-def _minute(value: datetime) -> datetime:
+def _at_minute(timestamp: float) -> datetime:
     # AWS reports last-accessed times to the minute (every published example ends in :00).
-    return value.replace(second=0, microsecond=0)
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(second=0, microsecond=0)
 
 
 def _report_entities(store: IamStore, target: Target) -> list[User | Role]:
@@ -113,8 +163,10 @@ def _report_entities(store: IamStore, target: Target) -> list[User | Role]:
     if isinstance(target, (User, Role)):
         return [target]
     if isinstance(target, Group):
-        members = [store.user_by_id(uid) for uid in target.members]
-        return sorted((u for u in members if u is not None), key=lambda u: u.name.lower())
+        members = (store.user_by_id(user_id) for user_id in target.members)
+        return sorted(
+            (user for user in members if user is not None), key=lambda user: user.name.lower()
+        )
     users: dict[str, User] = {}
     for user_id in target.users:
         user = store.user_by_id(user_id)
@@ -127,9 +179,11 @@ def _report_entities(store: IamStore, target: Target) -> list[User | Role]:
                 user = store.user_by_id(user_id)
                 if user is not None:
                     users[user.unique_id] = user
-    roles = [store.role_by_id(rid) for rid in target.roles]
-    ordered_users = sorted(users.values(), key=lambda u: u.name.lower())
-    ordered_roles = sorted((r for r in roles if r is not None), key=lambda r: r.name.lower())
+    roles = (store.role_by_id(role_id) for role_id in target.roles)
+    ordered_users = sorted(users.values(), key=lambda user: user.name.lower())
+    ordered_roles = sorted(
+        (role for role in roles if role is not None), key=lambda role: role.name.lower()
+    )
     return [*ordered_users, *ordered_roles]
 
 
@@ -140,103 +194,161 @@ def _report_policies(store: IamStore, target: Target) -> list[PolicySource]:
 
 
 def build_report(ctx: RequestContext, target: Target, granularity: str) -> ServiceReport:
+    """The report on ``target`` as of now: allowed services, with their counted activity.
+
+    Rules chosen: every attempt of a counted entity on a listed service counts (the mock
+    cannot tell which policy let a call through, so a group or policy report counts all of
+    its members' or attachees' attempts); an access older than the tracking period is left
+    out; an access dated after now (a future ``at=``, or the clock set back) still counts,
+    since the index keeps only the latest access and leaving it out would hide older ones;
+    on equal times, the entity listed first (users before roles, by name) is the
+    LastAuthenticatedEntity.
+    """
     store: IamStore = ctx.store
-    now = ctx.world.clock.now()
-    oldest = (now - TRACKING_PERIOD).timestamp()
-    newest = now.timestamp()
+    oldest = (ctx.world.clock.now() - TRACKING_PERIOD).timestamp()
     activity = ctx.world.activity
     account = ctx.account_id
     compiled = [compile_policy(source.document) for source in _report_policies(store, target)]
+    listed = allowed_services(compiled)
+    listed_set = frozenset(listed)
     entities = _report_entities(store, target)
-    names = catalogue.service_names()
     action_level = granularity == "ACTION_LEVEL"
-    rows: list[dict[str, Any]] = []
-    per_service: dict[str, list[tuple[str, str, datetime | None]]] = {}
-    for namespace in allowed_services(compiled):
-        last: tuple[float, str, str] | None = None  # (stamp, region, entity arn)
-        count = 0
-        listed: list[tuple[str, str, datetime | None]] = []
-        for entity in entities:
-            seen = activity.service_access(account, entity.unique_id, namespace)
-            kind = "USER" if isinstance(entity, User) else "ROLE"
-            if seen is not None and oldest <= seen[0] <= newest:
-                count += 1
-                listed.append((entity.unique_id, kind, _minute(seen.when)))
-                if last is None or seen[0] > last[0]:
-                    last = (seen[0], seen[1], entity.arn)
-            else:
-                listed.append((entity.unique_id, kind, None))
-        row: dict[str, Any] = {"ServiceName": names[namespace], "ServiceNamespace": namespace}
-        if last is not None:
-            row["LastAuthenticated"] = _minute(datetime.fromtimestamp(last[0], tz=now.tzinfo))
-            row["LastAuthenticatedEntity"] = last[2]
-            row["LastAuthenticatedRegion"] = last[1]
-        row["TotalAuthenticatedEntities"] = count
+
+    accessed: dict[str, dict[int, float]] = {}
+    latest: dict[str, tuple[float, str, int]] = {}  # namespace -> (time, region, position)
+    latest_actions: dict[tuple[str, str], tuple[float, str, int]] = {}  # (namespace, action lower)
+    for position, entity in enumerate(entities):
+        for namespace, seen in activity.services_of(account, entity.unique_id).items():
+            if namespace not in listed_set or seen.timestamp < oldest:
+                continue
+            accessed.setdefault(namespace, {})[position] = seen.timestamp
+            best = latest.get(namespace)
+            if best is None or seen.timestamp > best[0]:
+                latest[namespace] = (seen.timestamp, seen.region, position)
         if action_level:
-            tracked = _tracked_rows(ctx, compiled, namespace, entities, oldest, newest)
-            if tracked:
-                row["TrackedActionsLastAccessed"] = tracked
-        rows.append(row)
-        per_service[namespace] = listed
-    return ServiceReport(granularity, rows, per_service)
+            for action, seen in activity.actions_of(account, entity.unique_id).items():
+                namespace, _, name = action.lower().partition(":")
+                if namespace not in listed_set or seen.timestamp < oldest:
+                    continue
+                key = (namespace, name)
+                best = latest_actions.get(key)
+                if best is None or seen.timestamp > best[0]:
+                    latest_actions[key] = (seen.timestamp, seen.region, position)
 
-
-def _tracked_rows(
-    ctx: RequestContext,
-    compiled: list[Any],
-    namespace: str,
-    entities: list[User | Role],
-    oldest: float,
-    newest: float,
-) -> list[dict[str, Any]]:
-    """Granted ∩ tracked actions, alphabetical; an unused one is just {ActionName} (observed)."""
-    out = []
-    for action in allowed_tracked_actions(compiled, namespace):
-        entry: dict[str, Any] = {"ActionName": action}
-        best: tuple[float, str, str] | None = None
-        for entity in entities:
-            seen = ctx.world.activity.action_access(ctx.account_id, entity.unique_id, f"{namespace}:{action}")
-            if seen is not None and oldest <= seen[0] <= newest and (best is None or seen[0] > best[0]):
-                best = (seen[0], seen[1], entity.arn)
+    names = catalogue.service_names()
+    rows: list[dict[str, Any]] = []
+    for namespace in listed:
+        row: dict[str, Any] = {"ServiceName": names[namespace], "ServiceNamespace": namespace}
+        best = latest.get(namespace)
         if best is not None:
-            entry["LastAccessedEntity"] = best[2]
-            entry["LastAccessedTime"] = _minute(datetime.fromtimestamp(best[0], tz=ctx.world.clock.now().tzinfo))
-            entry["LastAccessedRegion"] = best[1]
-        out.append(entry)
-    return out
-
-
-# ---- the operations ---------------------------------------------------------------------
-
-@provider.handles("GenerateServiceLastAccessedDetails")
-def generate_service_last_accessed_details(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    target = _resolve_target(
-        ctx, params["Arn"], allow_policy=True, root_message="Invalid Entity Arn: {arn} is not supported."
+            row["LastAuthenticated"] = _at_minute(best[0])
+            row["LastAuthenticatedEntity"] = entities[best[2]].arn
+            row["LastAuthenticatedRegion"] = best[1]
+        row["TotalAuthenticatedEntities"] = len(accessed.get(namespace, ()))
+        if action_level:
+            tracked = allowed_tracked_actions(compiled, namespace)
+            if tracked:
+                row["TrackedActionsLastAccessed"] = [
+                    _tracked_entry(
+                        action, latest_actions.get((namespace, action.lower())), entities
+                    )
+                    for action in tracked
+                ]
+        rows.append(row)
+    frozen = tuple(
+        ReportEntity(entity.unique_id, "USER" if isinstance(entity, User) else "ROLE", entity.arn)
+        for entity in entities
     )
-    report = build_report(ctx, target, params.get("Granularity", "SERVICE_LEVEL"))
-    job = ctx.world.jobs.create(JOB_KIND, ctx.principal.owner, ctx.account_id, report)
-    return {"JobId": job.job_id}
+    if isinstance(target, ManagedPolicy):
+        source = (target.arn, target.policy_id)
+    else:
+        source = ("", target.unique_id)
+    return ServiceReport(granularity, source, rows, frozen, listed_set, accessed)
 
 
-def _find_job(ctx: RequestContext, job_id: str) -> Any:
+def _tracked_entry(
+    action: str, best: tuple[float, str, int] | None, entities: list[User | Role]
+) -> dict[str, Any]:
+    """One TrackedActionsLastAccessed entry; an unused action is just {ActionName} (observed)."""
+    if best is None:
+        return {"ActionName": action}
+    return {
+        "ActionName": action,
+        "LastAccessedEntity": entities[best[2]].arn,
+        "LastAccessedTime": _at_minute(best[0]),
+        "LastAccessedRegion": best[1],
+    }
+
+
+# ---- jobs and markers ---------------------------------------------------------------------
+
+
+def _source_exists(store: IamStore, report: ServiceReport) -> bool:
+    """Whether the report's user, group, role or managed policy still exists (by id, not name)."""
+    policy_arn, unique_id = report.source
+    if not policy_arn:
+        return store.by_id(unique_id) is not None
+    policy = managed_policy(store, policy_arn)
+    return policy is not None and policy.policy_id == unique_id
+
+
+def _find_job(ctx: RequestContext, job_id: str) -> Job:
+    """The caller's job: the same user through any of its keys, or the same role session."""
     job = ctx.world.jobs.find(job_id, JOB_KIND, ctx.principal.owner, ctx.account_id)
     if job is None:
         raise NoSuchEntity(f"Job {job_id} does not exist.")
     return job
 
 
-def _foreign_marker() -> InvalidInput:
+def _foreign_marker() -> ServiceError:
     return InvalidInput("The marker passed in the request was invalid.")
 
 
+def _in_progress(job: Job) -> dict[str, Any]:
+    # Observed: only these three members while the job runs.
+    return {"JobStatus": "IN_PROGRESS", "JobCreationDate": job.created, "IsTruncated": False}
+
+
+# ---- the operations ---------------------------------------------------------------------
+
+
+@provider.handles("GenerateServiceLastAccessedDetails")
+def generate_service_last_accessed_details(
+    ctx: RequestContext, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Start a report on a user, group, role or managed policy; its content is fixed now.
+
+    Deviations: the job completes at its first read unless ``aws.jobs.complete_after`` says
+    otherwise (AWS took 0.3-6 s); a new access key works at once (AWS refused new keys for
+    about 8 s); the caller's own permissions are not evaluated.
+    """
+    target = _resolve_target(
+        ctx,
+        params["Arn"],
+        allow_policy=True,
+        root_message="Invalid Entity Arn: {arn} is not supported.",
+    )
+    report = build_report(ctx, target, params.get("Granularity") or "SERVICE_LEVEL")
+    job = ctx.world.jobs.create(JOB_KIND, ctx.principal.owner, ctx.account_id, report)
+    return {"JobId": job.job_id}
+
+
 @provider.handles("GetServiceLastAccessedDetails")
-def get_service_last_accessed_details(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Deviation: activity is visible at once (AWS publishes it within about four hours)."""
+def get_service_last_accessed_details(
+    ctx: RequestContext, params: dict[str, Any]
+) -> dict[str, Any]:
+    """One page of a report (default 200 rows, as observed; the docs say 100).
+
+    Deviations: activity shows at once (AWS publishes it within about four hours, and a call
+    made a second before Generate was not in the report); a Deny on the caller is not
+    evaluated (AWS enforced it after about 8 s). Rule chosen: a FAILED job (only through
+    ``aws.jobs.fail_next``; AWS was never seen failing) carries JobType, both dates,
+    ``Error`` and an empty ServicesLastAccessed.
+    """
     job = _find_job(ctx, params["JobId"])
     status = job.poll(ctx.world.clock.now())
     if status == "IN_PROGRESS":
-        # Observed: only these three members while the job runs.
-        return {"JobStatus": status, "JobCreationDate": job.created, "IsTruncated": False}
+        return _in_progress(job)
     report: ServiceReport = job.result
     out: dict[str, Any] = {
         "JobStatus": status,
@@ -244,9 +356,11 @@ def get_service_last_accessed_details(ctx: RequestContext, params: dict[str, Any
         "JobCreationDate": job.created,
         "JobCompletionDate": job.completed,
     }
-    if status == "FAILED":
+    if job.failure is not None:
         code, message = job.failure
-        out.update(ServicesLastAccessed=[], IsTruncated=False, Error={"Code": code, "Message": message})
+        out.update(
+            ServicesLastAccessed=[], IsTruncated=False, Error={"Code": code, "Message": message}
+        )
         return out
     page, marker = paginate(
         report.rows,
@@ -264,10 +378,15 @@ def get_service_last_accessed_details(ctx: RequestContext, params: dict[str, Any
 def get_service_last_accessed_details_with_entities(
     ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
-    """Entities most recent first, never-used ones after (users then roles, by name).
+    """The users and roles of a report for one service, most recent first, never-used ones after.
 
-    Rule chosen (undocumented): a valid namespace the report does not list gives an empty
-    EntityDetailsList.
+    Rules chosen: the entities and their order are frozen at Generate (never-used ones: users
+    then roles, by their names then); a namespace IAM knows but the report does not list
+    gives an empty list; so does a job whose user, group, role or customer managed policy
+    has been deleted since (observed for a deleted source user and a deleted group); a page is cut from that frozen order before deleted identities are
+    dropped, so markers stay valid and a page may hold fewer than MaxItems (as AWS warns);
+    a marker names a position, so it carries over to another namespace of the same job
+    (observed). Deviation: activity shows at once (AWS: within about four hours).
     """
     job = _find_job(ctx, params["JobId"])
     namespace = params["ServiceNamespace"]
@@ -276,75 +395,103 @@ def get_service_last_accessed_details_with_entities(
         raise InvalidInput(f"Service namepace {namespace} is either invalid or unsupported.")
     status = job.poll(ctx.world.clock.now())
     if status == "IN_PROGRESS":
-        return {"JobStatus": status, "JobCreationDate": job.created, "IsTruncated": False}
+        return _in_progress(job)
     out: dict[str, Any] = {
         "JobStatus": status,
         "JobCreationDate": job.created,
         "JobCompletionDate": job.completed,
     }
-    if status == "FAILED":
+    if job.failure is not None:
         code, message = job.failure
-        out.update(EntityDetailsList=[], IsTruncated=False, Error={"Code": code, "Message": message})
+        out.update(
+            EntityDetailsList=[], IsTruncated=False, Error={"Code": code, "Message": message}
+        )
         return out
     report: ServiceReport = job.result
-    store: IamStore = ctx.store
-    details = []
-    for entity_id, kind, last in report.entities.get(namespace, []):
-        entity = store.by_id(entity_id)
-        if entity is None:
-            continue  # observed: a deleted identity is dropped
-        info = {"Arn": entity.arn, "Name": entity.name, "Type": kind, "Id": entity.unique_id, "Path": entity.path}
-        details.append((last, kind, entity.name.lower(), {"EntityInfo": info, "LastAuthenticated": last}))
-    used = sorted((d for d in details if d[0] is not None), key=lambda d: d[0], reverse=True)
-    unused = sorted((d for d in details if d[0] is None), key=lambda d: (d[1] != "USER", d[2]))
-    ordered = [d[3] for d in (*used, *unused)]
+    scope = ("entities", job.job_id)
+    order = report.entity_order(namespace) if _source_exists(ctx.store, report) else []
+    if not order:
+        marker_index(params.get("Marker"), scope, len(report.entities), _foreign_marker)
+        out.update(EntityDetailsList=[], IsTruncated=False)
+        return out
     page, marker = paginate(
-        ordered,
+        order,
         marker=params.get("Marker"),
         max_items=params.get("MaxItems"),
-        scope=("entities", job.job_id),
+        scope=scope,
         default_page=ENTITIES_PAGE,
         foreign_marker=_foreign_marker,
     )
-    out.update(EntityDetailsList=page, IsTruncated=marker is not None, Marker=marker)
+    store: IamStore = ctx.store
+    used = report.accessed.get(namespace, {})
+    details = []
+    for position in page:
+        frozen = report.entities[position]
+        entity = store.by_id(frozen.unique_id)
+        if entity is None:
+            continue  # observed: a deleted identity is dropped
+        last = used.get(position)
+        details.append(
+            {
+                "EntityInfo": {
+                    "Arn": entity.arn,
+                    "Name": entity.name,
+                    "Type": frozen.kind,
+                    "Id": entity.unique_id,
+                    "Path": entity.path,
+                },
+                "LastAuthenticated": None if last is None else _at_minute(last),
+            }
+        )
+    out.update(EntityDetailsList=details, IsTruncated=marker is not None, Marker=marker)
     return out
 
 
 @provider.handles("ListPoliciesGrantingServiceAccess")
-def list_policies_granting_service_access(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Per requested namespace (request order, duplicates dropped), the policies that grant it.
+def list_policies_granting_service_access(
+    ctx: RequestContext, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Per requested namespace (request order, duplicates dropped), the policies that grant it now.
 
-    Each policy is judged on its own (observed: most Denies elsewhere do not remove it).
-    Rule chosen: a page ends after the namespace that brings it to 1,000 policy entries.
+    A user's own and its groups' policies, a group's or role's own (boundaries excluded); each
+    policy is judged on its own (observed: most Denies elsewhere do not remove it). Rules
+    chosen: policies within a namespace come in source order (the user's managed, its inline,
+    then each group's; AWS's order varied between calls); a managed policy reached twice is
+    listed once; a page ends after the namespace that brings it to 1,000 policy entries;
+    a marker is bound to the entity and the namespace list.
     """
     target = _resolve_target(
-        ctx, params["Arn"], allow_policy=False, root_message="Could not extract entity from ARN : {arn}"
+        ctx,
+        params["Arn"],
+        allow_policy=False,
+        root_message="Could not extract entity from ARN : {arn}",
     )
+    assert not isinstance(target, ManagedPolicy)
     requested = list(dict.fromkeys(params["ServiceNamespaces"]))
     known = catalogue.service_names()
-    invalid = [ns for ns in requested if ns not in known]
+    invalid = [namespace for namespace in requested if namespace not in known]
     if invalid:
         raise InvalidInput(f"Invalid service namespace: [{', '.join(invalid)}]")
-    assert not isinstance(target, ManagedPolicy)
-    sources = identity_policy_sources(ctx.store, target)
-    compiled = [(source, compile_policy(source.document)) for source in sources]
-    rows = []
-    for namespace in requested:
-        policies = []
-        for source, policy in compiled:
-            if policy_grants(policy, namespace):
-                policies.append(source.entry())
-        rows.append({"ServiceNamespace": namespace, "Policies": policies})
     scope = ("grants", target.unique_id, requested)
-    start = marker_index(params.get("Marker"), scope, len(rows))
-    end, total = start, 0
-    while end < len(rows) and (end == start or total < GRANTS_PAGE_POLICIES):
-        total += len(rows[end]["Policies"])
+    start = marker_index(params.get("Marker"), scope, len(requested))
+    sources = [
+        (source, compile_policy(source.document))
+        for source in identity_policy_sources(ctx.store, target)
+    ]
+    rows = []
+    total = 0
+    end = start
+    while end < len(requested) and (end == start or total < GRANTS_PAGE_POLICIES):
+        namespace = requested[end]
+        policies = [
+            source.entry() for source, policy in sources if policy_grants(policy, namespace)
+        ]
+        rows.append({"ServiceNamespace": namespace, "Policies": policies})
+        total += len(policies)
         end += 1
-    next_marker = encode_marker(scope, end) if end < len(rows) else None
+    next_marker = encode_marker(scope, end) if end < len(requested) else None
     return {
-        "PoliciesGrantingServiceAccess": rows[start:end],
+        "PoliciesGrantingServiceAccess": rows,
         "IsTruncated": next_marker is not None,
         "Marker": next_marker,
     }
-
