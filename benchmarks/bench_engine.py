@@ -26,7 +26,8 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
@@ -168,7 +169,7 @@ def _floor_off_times(
     return times
 
 
-Row = tuple[str, Optional[float], float, float]
+Row = tuple[str, float | None, float, float]
 
 
 def measure_calls(rounds: int, pairs: int) -> list[Row]:

@@ -99,7 +99,7 @@ def main() -> None:
         accesses = [
             (
                 rng.choice(principals),
-                f"{(ns := rng.choice(NAMESPACES))}:{rng.choice(ACTIONS)}{rng.randrange(40)}",
+                f"{(_ns := rng.choice(NAMESPACES))}:{rng.choice(ACTIONS)}{rng.randrange(40)}",
                 now - timedelta(minutes=rng.randrange(500_000)),
                 rng.choice(("us-east-1", "eu-west-1", "ap-southeast-2")),
             )

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .activity import (
     REGION_BITS,
@@ -157,7 +157,7 @@ else:  # pragma: no cover - fromisoformat learned "Z" in 3.11
 _SKIPPED, _UNKNOWN, _MALFORMED = "skipped", "unknown", "malformed"
 _MISSING = object()
 _TIME_CACHE_SIZE = 100_000
-_Principal = Union[EntityActivity, str]
+_Principal = EntityActivity | str
 
 
 class RecordLoader:

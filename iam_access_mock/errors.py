@@ -7,7 +7,8 @@ modeled exception class, e.g. ``iam.exceptions.NoSuchEntityException`` for ``NoS
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 class ServiceError(Exception):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class AccessMock:
     """The handle of an active mock: its clock, job controls and activity, and ``reset``."""
 
-    def __init__(self, world: "World") -> None:
+    def __init__(self, world: World) -> None:
         self.world = world
 
     @property
@@ -28,11 +28,11 @@ class AccessMock:
         return self.world.default_account_id
 
     @property
-    def clock(self) -> "Clock":
+    def clock(self) -> Clock:
         return self.world.clock
 
     @property
-    def jobs(self) -> "JobControls":
+    def jobs(self) -> JobControls:
         return self.world.jobs
 
     def reset(self) -> None:

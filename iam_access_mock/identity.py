@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Optional
 
 from .errors import ExpiredToken, InvalidClientTokenId
 
@@ -60,9 +60,9 @@ class Principal:
     arn: str
     user_id: str
     entity_arn: str
-    entity_id: Optional[str]
+    entity_id: str | None
     owner: tuple[str, ...]
-    access_key_id: Optional[str] = None
+    access_key_id: str | None = None
 
     @property
     def attributed(self) -> bool:
@@ -88,12 +88,12 @@ class Credential:
     entity_id: str  # the user's AIDA... id or the role's AROA... id
     created: datetime
     status: str = "Active"
-    session_token: Optional[str] = None
-    session_name: Optional[str] = None
-    role_arn: Optional[str] = None  # for sessions: the IAM role ARN (with its path)
-    expiration: Optional[datetime] = None
+    session_token: str | None = None
+    session_name: str | None = None
+    role_arn: str | None = None  # for sessions: the IAM role ARN (with its path)
+    expiration: datetime | None = None
     revoked: bool = False
-    last_used: Optional[tuple[datetime, str, str]] = field(default=None)  # (when, service, region)
+    last_used: tuple[datetime, str, str] | None = field(default=None)  # (when, service, region)
 
 
 class CredentialBook:
@@ -118,7 +118,7 @@ class CredentialBook:
     def for_entity(self, entity_id: str) -> list[Credential]:
         return [c for c in self._by_key.values() if c.entity_id == entity_id and not c.revoked]
 
-    def resolve(self, access_key_id: str | None, user_lookup: Callable[[str, str], Optional[tuple[str, str]]]) -> Principal:
+    def resolve(self, access_key_id: str | None, user_lookup: Callable[[str, str], tuple[str, str] | None]) -> Principal:
         """The principal behind a key; unknown keys act as the default account's root.
 
         ``user_lookup(account_id, user_id)`` returns the user's current (arn, name), so a

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Hashable, Optional
+from typing import Any
 
 from .clock import Clock
 from .errors import MockConfigurationError
@@ -31,10 +32,10 @@ class Job:
     created: datetime
     result: Any
     polls_until_done: int = 0
-    done_at: Optional[datetime] = None  # completes when the mock clock reaches this
-    failure: Optional[tuple[str, str]] = None
-    completed: Optional[datetime] = None
-    final_status: Optional[str] = None
+    done_at: datetime | None = None  # completes when the mock clock reaches this
+    failure: tuple[str, str] | None = None
+    completed: datetime | None = None
+    final_status: str | None = None
     polls: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -45,15 +46,7 @@ class Job:
             if self.polls > self.polls_until_done and (self.done_at is None or now >= self.done_at):
                 self.final_status = FAILED if self.failure else COMPLETED
                 self.completed = self.done_at if self.done_at is not None else now
-                if self.completed < self.created:
-                    self.completed = self.created
-        return self.final_status or IN_PROGRESS
-
-    def peek(self, now: datetime) -> str:
-        """The status without counting a poll (a duration rule still applies)."""
-        if self.final_status is None and self.polls >= self.polls_until_done:
-            if self.done_at is not None and now >= self.done_at:
-                return FAILED if self.failure else COMPLETED
+                self.completed = max(self.completed, self.created)
         return self.final_status or IN_PROGRESS
 
     def cancel(self, now: datetime) -> None:
@@ -69,11 +62,11 @@ class JobControls:
         self._clock = clock
         self._lock = threading.Lock()
         self._polls = 0
-        self._duration: Optional[timedelta] = None
+        self._duration: timedelta | None = None
         self._failures: list[tuple[str, str]] = []
         self._jobs: dict[str, Job] = {}
 
-    def complete_after(self, *, polls: Optional[int] = None, duration: Optional[timedelta] = None) -> None:
+    def complete_after(self, *, polls: int | None = None, duration: timedelta | None = None) -> None:
         """Keep new jobs IN_PROGRESS for ``polls`` reads, or until ``duration`` passes on the mock clock.
 
         ``complete_after(polls=0)`` (or no argument) restores immediate completion.
@@ -103,7 +96,7 @@ class JobControls:
             self._failures.append((code, message))
 
     # ---- used by the services ----------------------------------------------------------
-    def create(self, kind: str, owner: Hashable, scope: Hashable, result: Any, *, job_id: Optional[str] = None) -> Job:
+    def create(self, kind: str, owner: Hashable, scope: Hashable, result: Any, *, job_id: str | None = None) -> Job:
         now = self._clock.now()
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
@@ -121,7 +114,7 @@ class JobControls:
             self._jobs[job.job_id] = job
         return job
 
-    def find(self, job_id: str, kind: str, owner: Hashable, scope: Hashable) -> Optional[Job]:
+    def find(self, job_id: str, kind: str, owner: Hashable, scope: Hashable) -> Job | None:
         """The job if it exists with this kind and scope and belongs to ``owner``."""
         job = self._jobs.get(job_id)
         if job is None or job.kind != kind or job.owner != owner or job.scope != scope:

@@ -12,7 +12,8 @@ import base64
 import bisect
 import hashlib
 import json
-from typing import Any, Callable, Hashable, Optional, Sequence, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 from .errors import ServiceError, ValidationError
 
@@ -43,7 +44,7 @@ def decode_marker(marker: str, scope: Any) -> Any:
     except Exception as exc:  # any undecodable text is simply an invalid marker
         raise ValueError(marker) from exc
     if not isinstance(digest, str):
-        raise ValueError(marker)
+        raise ValueError(marker)  # noqa: TRY004 - a bad marker is a bad value, not a bad type
     if digest != _digest(scope):
         raise MarkerScopeMismatch(marker)
     return position
@@ -58,10 +59,10 @@ def invalid_marker(marker: str) -> ServiceError:
 
 
 def marker_index(
-    marker: Optional[str],
+    marker: str | None,
     scope: Any,
     size: int,
-    foreign_marker: Optional[Callable[[], ServiceError]] = None,
+    foreign_marker: Callable[[], ServiceError] | None = None,
 ) -> int:
     """The index an index-marker points at (0 without a marker), with AWS's marker errors."""
     if marker is None:
@@ -80,13 +81,13 @@ def marker_index(
 def paginate(
     items: Sequence[T],
     *,
-    marker: Optional[str],
-    max_items: Optional[int],
+    marker: str | None,
+    max_items: int | None,
     scope: Any,
     default_page: int = 100,
-    key: Optional[Callable[[T], Hashable]] = None,
-    foreign_marker: Optional[Callable[[], ServiceError]] = None,
-) -> tuple[list[T], Optional[str]]:
+    key: Callable[[T], Hashable] | None = None,
+    foreign_marker: Callable[[], ServiceError] | None = None,
+) -> tuple[list[T], str | None]:
     """One page of ``items`` and the marker for the next page (None when it is the last).
 
     With ``key`` (items sorted by it), the marker holds the last key returned, so a listing

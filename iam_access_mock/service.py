@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from .errors import ServiceError, ValidationError
 from .protocol.constraints import Violation, validation_message
@@ -42,7 +43,7 @@ class Provider:
     """
 
     service_name: str
-    store_factory: Callable[[str, Optional[str]], Any] = lambda account_id, region: None
+    store_factory: Callable[[str, str | None], Any] = lambda account_id, region: None
     regional: bool = False
     validation_error: Callable[[list[Violation]], ServiceError] = coral_validation_error
     handlers: dict[str, Handler] = field(default_factory=dict)
@@ -63,12 +64,12 @@ class Provider:
 class RequestContext:
     """The facts of one call, handed to its handler."""
 
-    world: "World"
+    world: World
     provider: Provider
     operation: str
     account_id: str
     region: str
-    principal: "Principal"
+    principal: Principal
     request_id: str
 
     @property

@@ -19,7 +19,8 @@ import importlib
 import sys
 import threading
 from collections import namedtuple
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import wrapt

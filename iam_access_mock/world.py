@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from .activity import ActivityIndex
 from .clock import Clock
@@ -33,9 +33,9 @@ class World:
             self.jobs = JobControls(self.clock)
             self.credentials = CredentialBook(self.default_account_id, self.clock.now)
             self.activity = ActivityIndex()
-            self._stores: dict[tuple[str, str, Optional[str]], Any] = {}
+            self._stores: dict[tuple[str, str, str | None], Any] = {}
 
-    def store(self, provider: "Provider", account_id: str, region: Optional[str] = None) -> Any:
+    def store(self, provider: Provider, account_id: str, region: str | None = None) -> Any:
         key = (provider.service_name, account_id, region)
         found = self._stores.get(key)
         if found is None:
@@ -65,10 +65,10 @@ class World:
             if credential is not None:
                 credential.last_used = (now, namespace, region)
 
-    def identify(self, access_key_id: Optional[str]) -> Principal:
+    def identify(self, access_key_id: str | None) -> Principal:
         """The principal behind an access key (raises InvalidClientTokenId for revoked keys)."""
         return self.credentials.resolve(access_key_id, self._user_arn)
 
-    def _user_arn(self, account_id: str, user_id: str) -> Optional[tuple[str, str]]:
+    def _user_arn(self, account_id: str, user_id: str) -> tuple[str, str] | None:
         user = self.iam(account_id).user_by_id(user_id)
         return None if user is None else (user.arn, user.name)

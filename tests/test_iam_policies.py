@@ -11,9 +11,10 @@ import re
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 import botocore.config

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from importlib import metadata
 
 import pytest
@@ -12,10 +11,7 @@ pytest_plugins = ["pytester"]
 
 
 def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
-    if sys.version_info >= (3, 10):
-        entry_points = metadata.entry_points(group="pytest11")
-    else:  # pragma: no cover - Python 3.9
-        entry_points = metadata.entry_points().get("pytest11", [])
+    entry_points = metadata.entry_points(group="pytest11")
     assert {(e.name, e.value) for e in entry_points} >= {
         ("iam_access_mock", "iam_access_mock.pytest_plugin")
     }

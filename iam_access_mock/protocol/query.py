@@ -7,7 +7,7 @@ import binascii
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Union
+from typing import Any
 from urllib.parse import parse_qsl
 
 from botocore.model import OperationModel, Shape
@@ -19,7 +19,7 @@ _XML_CONTENT_TYPE = "text/xml"
 
 # The key tree of a request: ``A.b.1=x`` becomes {"A": {"b": {"1": "x"}}}. A key that is
 # both sent with a value and used as a prefix (``A=x&A.1=y``) keeps its own value under None.
-KeyTree = dict[Union[str, None], Any]
+KeyTree = dict[str | None, Any]
 
 _ABSENT = object()  # a key that carries no value of its own (``UserName.Foo=x`` only)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from typing import Optional
 
 from ..service import Provider
 
@@ -11,10 +10,10 @@ _MODULES = {
     "iam": "iam_access_mock.services.iam",
     "sts": "iam_access_mock.services.sts",
 }
-_loaded: dict[str, Optional[Provider]] = {}
+_loaded: dict[str, Provider | None] = {}
 
 
-def provider_for(service_name: str) -> Optional[Provider]:
+def provider_for(service_name: str) -> Provider | None:
     """The provider of a botocore service name, or None if the library does not serve it."""
     try:
         return _loaded[service_name]

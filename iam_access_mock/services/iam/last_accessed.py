@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Union
+from typing import Any
 
 from ...errors import AccessDenied, InvalidInput, NoSuchEntity, ServiceError, ValidationError
 from ...jobs import Job
@@ -43,7 +43,7 @@ REPORT_PAGE = 200  # observed default page size of GetServiceLastAccessedDetails
 ENTITIES_PAGE = 100  # documented default; AWS was never observed past it
 GRANTS_PAGE_POLICIES = 1000  # rule chosen: AWS's threshold was never reached in observations
 
-Target = Union[User, Group, Role, ManagedPolicy]
+Target = User | Group | Role | ManagedPolicy
 
 
 # ---- ARN resolution ---------------------------------------------------------------------

@@ -24,7 +24,8 @@ Rules chosen where AWS is silent (each handler's docstring repeats its own):
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from ...errors import (
@@ -53,8 +54,8 @@ ATTACHED_POLICIES_QUOTA = {
     "role": ("PoliciesPerRole", 20),
 }
 
-Identity = Union[User, Group, Role]
-AnyPolicy = Union[ManagedPolicy, AwsManagedPolicy]
+Identity = User | Group | Role
+AnyPolicy = ManagedPolicy | AwsManagedPolicy
 
 
 # ---- shared helpers (also used by inline.py and account.py) -----------------------------

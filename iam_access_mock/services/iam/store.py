@@ -8,9 +8,10 @@ URL-encoded on the wire).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator, Optional, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ...world import World
@@ -34,7 +35,7 @@ class ManagedPolicy:
     arn: str
     created: datetime
     updated: datetime
-    description: Optional[str] = None
+    description: str | None = None
     versions: dict[str, PolicyVersion] = field(default_factory=dict)
     default_version_id: str = "v1"
     next_version: int = 2
@@ -76,8 +77,8 @@ class User(Principal_):
     tags: dict[str, str] = field(default_factory=dict)
     groups: dict[str, None] = field(default_factory=dict)  # group ids, in join order
     access_keys: dict[str, None] = field(default_factory=dict)  # access key ids, in creation order
-    permissions_boundary: Optional[str] = None
-    password_last_used: Optional[datetime] = None
+    permissions_boundary: str | None = None
+    password_last_used: datetime | None = None
 
 
 @dataclass
@@ -88,48 +89,48 @@ class Group(Principal_):
 @dataclass
 class Role(Principal_):
     assume_role_policy: str = ""
-    description: Optional[str] = None
+    description: str | None = None
     max_session_duration: int = 3600
     tags: dict[str, str] = field(default_factory=dict)
-    permissions_boundary: Optional[str] = None
+    permissions_boundary: str | None = None
 
 
-Identity = Union[User, Group, Role]
+Identity = User | Group | Role
 
 
 class IamStore:
     """One account's IAM entities."""
 
-    def __init__(self, account_id: str, region: Optional[str] = None) -> None:
+    def __init__(self, account_id: str, region: str | None = None) -> None:
         self.account_id = account_id
-        self.world: Optional["World"] = None
+        self.world: World | None = None
         self.users: dict[str, User] = {}  # lower-cased name -> user
         self.groups: dict[str, Group] = {}
         self.roles: dict[str, Role] = {}
         self.policies: dict[str, ManagedPolicy] = {}  # ARN -> policy (customer, and AWS ones in use)
         self._by_id: dict[str, Identity] = {}
 
-    def attach(self, world: "World") -> None:
+    def attach(self, world: World) -> None:
         self.world = world
 
     # ---- lookups ---------------------------------------------------------------------
-    def user(self, name: str) -> Optional[User]:
+    def user(self, name: str) -> User | None:
         return self.users.get(name.lower())
 
-    def group(self, name: str) -> Optional[Group]:
+    def group(self, name: str) -> Group | None:
         return self.groups.get(name.lower())
 
-    def role(self, name: str) -> Optional[Role]:
+    def role(self, name: str) -> Role | None:
         return self.roles.get(name.lower())
 
-    def by_id(self, unique_id: str) -> Optional[Identity]:
+    def by_id(self, unique_id: str) -> Identity | None:
         return self._by_id.get(unique_id)
 
-    def user_by_id(self, unique_id: str) -> Optional[User]:
+    def user_by_id(self, unique_id: str) -> User | None:
         found = self._by_id.get(unique_id)
         return found if isinstance(found, User) else None
 
-    def role_by_id(self, unique_id: str) -> Optional[Role]:
+    def role_by_id(self, unique_id: str) -> Role | None:
         found = self._by_id.get(unique_id)
         return found if isinstance(found, Role) else None
 

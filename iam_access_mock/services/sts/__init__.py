@@ -6,4 +6,4 @@ from ...service import Provider
 
 provider = Provider("sts")
 
-from . import handlers  # noqa: E402,F401
+from . import handlers  # noqa: F401

@@ -36,7 +36,7 @@ def assume_role(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     duration = params.get("DurationSeconds", 3600)
     if duration > role.max_session_duration:
         raise ValidationError(
-            f"The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
         )
     now = ctx.world.clock.now()
     expiration = now + timedelta(seconds=duration)
