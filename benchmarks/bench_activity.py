@@ -35,6 +35,7 @@ from typing import Any
 from iam_access_mock import mock_access
 from iam_access_mock.handle import AccessMock
 from iam_access_mock.identity import new_id
+from iam_access_mock.policy import catalogue
 from iam_access_mock.services.iam.store import Role, User
 
 ACCOUNT = "123456789012"
@@ -65,7 +66,8 @@ def add_principals(aws: AccessMock, count: int) -> list[str]:
 
 def workload(arns: list[str], count: int, seed: int = 7) -> list[tuple[str, str, datetime, str]]:
     rng = random.Random(seed)
-    actions = [f"svc{s:02d}:Action{a:02d}" for s in range(40) for a in range(25)]
+    namespaces = sorted(catalogue.service_names())[:40]
+    actions = [f"{ns}:Action{a:02d}" for ns in namespaces for a in range(25)]
     times = [START + timedelta(seconds=rng.randrange(90 * 86400)) for _ in range(10_000)]
     return [
         (rng.choice(arns), rng.choice(actions), rng.choice(times), rng.choice(REGIONS))

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import MockConfigurationError
+from .policy import catalogue
 
 if TYPE_CHECKING:
     from .world import World
@@ -312,6 +313,10 @@ class AccessRecorder:
             if not isinstance(action, str):
                 raise TypeError(f"action must be a str, got {type(action).__name__}")
             namespace, name = parse_action(action)
+            if not catalogue.is_known_namespace(namespace):
+                raise MockConfigurationError(
+                    f"unknown service namespace {namespace!r} in {action!r}: not an IAM service prefix"
+                )
             namespace = self._index.namespace(namespace)
             key = None if name is None else self._index.action_key(namespace, name)
             found = self._actions[action] = (namespace, key)

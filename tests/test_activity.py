@@ -266,6 +266,13 @@ def test_malformed_actions_raise(access_mock: AccessMock, iam: Any, action: str)
     assert access_mock.last_access(ALICE) is None
 
 
+@pytest.mark.parametrize("action", ["s3x:GetObject", "notaservice"])
+def test_unknown_service_namespaces_raise(access_mock: AccessMock, iam: Any, action: str) -> None:
+    with pytest.raises(ValueError, match="unknown service namespace"):
+        access_mock.record_access(ALICE, action, at=T0)
+    assert access_mock.last_access(ALICE) is None
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
