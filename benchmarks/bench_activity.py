@@ -111,7 +111,7 @@ def bench_memory(items: list[tuple[str, str, datetime, str]], principals: int) -
     """Bytes the index retains per recorded access (the input list is not counted)."""
     with mock_access() as aws:
         add_principals(aws, principals)
-        aws.record_access(items[0][0], "warm:Up")  # the index's fixed structures exist first
+        aws.record_access(items[0][0], "sts:WarmUp")  # the index's fixed structures exist first
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
