@@ -23,3 +23,13 @@ def test_example_runs(code: str) -> None:
 
 def test_docs_have_examples() -> None:
     assert len(list(_examples())) >= 5
+
+
+def test_demo_runs_and_finds_the_unused_service(capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+
+    runpy.run_path(str(ROOT / "examples" / "demo.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "Job COMPLETED, 3 services allowed:" in out
+    assert "last used 2026-10-29 12:00 in eu-west-1" in out
+    assert out.rstrip().endswith("Candidates for removal: dynamodb")
