@@ -58,6 +58,16 @@ def invalid_marker(marker: str) -> ServiceError:
     return ValidationError("Invalid Marker.")
 
 
+def _position(marker: str, scope: Any, foreign_marker: Callable[[], ServiceError] | None) -> Any:
+    """The position a marker holds, or AWS's error for a garbage or foreign marker."""
+    try:
+        return decode_marker(marker, scope)
+    except MarkerScopeMismatch:
+        raise (foreign_marker() if foreign_marker else invalid_marker(marker)) from None
+    except ValueError:
+        raise invalid_marker(marker) from None
+
+
 def marker_index(
     marker: str | None,
     scope: Any,
@@ -67,12 +77,7 @@ def marker_index(
     """The index an index-marker points at (0 without a marker), with AWS's marker errors."""
     if marker is None:
         return 0
-    try:
-        position = decode_marker(marker, scope)
-    except MarkerScopeMismatch:
-        raise (foreign_marker() if foreign_marker else invalid_marker(marker)) from None
-    except ValueError:
-        raise invalid_marker(marker) from None
+    position = _position(marker, scope, foreign_marker)
     if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= size:
         raise invalid_marker(marker)
     return position
@@ -98,12 +103,7 @@ def paginate(
     if key is None:
         start = marker_index(marker, scope, len(items), foreign_marker)
     elif marker is not None:
-        try:
-            position = decode_marker(marker, scope)
-        except MarkerScopeMismatch:
-            raise (foreign_marker() if foreign_marker else invalid_marker(marker)) from None
-        except ValueError:
-            raise invalid_marker(marker) from None
+        position = _position(marker, scope, foreign_marker)
         keys = [_comparable(key(item)) for item in items]
         try:
             start = bisect.bisect_right(keys, _comparable(position))

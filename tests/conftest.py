@@ -1,9 +1,14 @@
-"""Shared test set-up: every test runs with fake credentials and a region."""
+"""Shared test set-up: every test runs with fake credentials and a region, offline; the
+``iam`` and ``raw_iam`` clients serve the modules that do not define their own."""
 
 import socket
 from typing import Any
 
+import boto3
 import pytest
+from support import NOW, raw_client
+
+from iam_access_mock import AccessMock
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +32,17 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def iam(access_mock: AccessMock) -> Any:
+    """An IAM client under the mock, with the clock pinned to ``support.NOW``; a module that
+    needs other set-up defines its own ``iam``, which overrides this one."""
+    access_mock.clock.set(NOW)
+    return boto3.client("iam")
+
+
+@pytest.fixture
+def raw_iam(access_mock: AccessMock) -> Any:
+    """An IAM client under the mock that sends what botocore would refuse client-side."""
+    return raw_client("iam")

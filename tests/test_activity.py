@@ -3,7 +3,6 @@ back with ``aws.last_access`` and through IAM (RoleLastUsed, GetAccessKeyLastUse
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import namedtuple
 from datetime import date, datetime, timedelta, timezone
@@ -11,37 +10,23 @@ from typing import Any
 
 import boto3
 import pytest
+from support import ACCOUNT, ALICE, ROOT, TRUST_EC2
 
 from iam_access_mock import MockConfigurationError
 from iam_access_mock.activity import UnknownPrincipalError
 from iam_access_mock.handle import AccessMock
 from iam_access_mock.services.iam.store import IamStore
 
-ACCOUNT = "123456789012"
-ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
 APP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service/app"
 APP_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/app/deploy-42"
-ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 T0 = datetime(2026, 9, 11, 15, 26, 19, 123456, tzinfo=timezone.utc)
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 @pytest.fixture
 def iam(access_mock: AccessMock) -> Any:
     client = boto3.client("iam")
     client.create_user(UserName="alice", Path="/team/")
-    client.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST)
+    client.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST_EC2)
     return client
 
 

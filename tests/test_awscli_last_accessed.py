@@ -13,14 +13,13 @@ from typing import Any
 
 import boto3
 import pytest
+from support import ALICE
 
 from iam_access_mock import AccessMock
 
 clidriver = pytest.importorskip("awscli.clidriver")
 
-ACCOUNT = "123456789012"
 NOW = datetime(2026, 3, 1, 12, 0, 7, 123456, tzinfo=timezone.utc)
-ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
 POLICY = json.dumps(
     {
         "Version": "2012-10-17",

@@ -10,26 +10,12 @@ from typing import Any
 
 import boto3
 import pytest
+from support import ACCOUNT, ALICE, ROOT, TRUST_EC2
 
 from iam_access_mock.cloudtrail import CloudTrailFileError, CloudTrailLoad, iam_actions, iam_prefix
 from iam_access_mock.handle import AccessMock
 
-ACCOUNT = "123456789012"
-ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
 APP = f"arn:aws:iam::{ACCOUNT}:role/service/app"
-ROOT = f"arn:aws:iam::{ACCOUNT}:root"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 def _utc(text: str) -> datetime:
@@ -127,7 +113,7 @@ def delivery_folder(root: Path, region: str = "us-east-1", day: str = "2026/09/1
 def iam(access_mock: AccessMock) -> Any:
     client = boto3.client("iam")
     client.create_user(UserName="alice")
-    client.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST)
+    client.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST_EC2)
     return client
 
 

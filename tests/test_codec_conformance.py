@@ -11,18 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 import botocore.session
 import pytest
-from botocore.awsrequest import AWSResponse, create_request_object, prepare_request_dict
-from botocore.endpoint import convert_to_response_dict
-from botocore.model import OperationModel, ServiceModel, Shape
-from botocore.parsers import create_parser
-from botocore.serialize import create_serializer
+from botocore.model import ServiceModel, Shape
 from botocore.validate import ParamValidator
+from support import botocore_parse, botocore_request, without_metadata
 
-from iam_access_mock.protocol import HttpRequest, HttpResponse, codec_for
+from iam_access_mock.protocol import codec_for
 from iam_access_mock.services import provider_for, served_services
 
 # The services whose every operation the codecs must already get right.
@@ -156,48 +152,6 @@ def samples(shape: Shape | None, instant: datetime) -> Iterator[tuple[int, dict[
 def assert_conforms(shape: Shape, value: dict[str, Any]) -> None:
     report = ParamValidator().validate(value, shape)
     assert not report.has_errors(), report.generate_report()
-
-
-# ---- the botocore side of the wire ------------------------------------------------------
-
-
-class _RawBody:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._data
-
-
-def botocore_parse(response: HttpResponse, operation: OperationModel) -> dict[str, Any]:
-    """Parse a rendered response exactly as botocore's endpoint and client would."""
-    http_response = AWSResponse(
-        "https://example.amazonaws.com/", response.status, response.headers, _RawBody(response.body)
-    )
-    response_dict = convert_to_response_dict(http_response, operation)
-    parser = create_parser(operation.service_model.resolved_protocol)
-    return parser.parse(response_dict, operation.output_shape)
-
-
-def botocore_request(operation: OperationModel, params: dict[str, Any]) -> HttpRequest:
-    """Serialize ``params`` exactly as a botocore client would (signing aside)."""
-    protocol = operation.service_model.resolved_protocol
-    request_dict = create_serializer(protocol, include_validation=False).serialize_to_request(
-        params, operation
-    )
-    prepare_request_dict(request_dict, endpoint_url="https://example.amazonaws.com")
-    prepared = create_request_object(request_dict).prepare()
-    body = prepared.body or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    parts = urlsplit(prepared.url)
-    return HttpRequest(
-        prepared.method, prepared.url, parts.path, parts.query, prepared.headers, body
-    )
-
-
-def without_metadata(parsed: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in parsed.items() if key != "ResponseMetadata"}
 
 
 # ---- which operations ----------------------------------------------------------------------

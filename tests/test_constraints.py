@@ -7,19 +7,15 @@ Query form AWS received, parsed by the codec, then checked against the botocore 
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode
-
 import botocore.session
 import pytest
+from support import parse_form
 
-from iam_access_mock.protocol import HttpRequest, codec_for
 from iam_access_mock.protocol.constraints import Violation, check, validation_message
 
 _session = botocore.session.get_session()
 IAM = _session.get_service_model("iam")
 STS = _session.get_service_model("sts")
-QUERY = codec_for("query")
 
 SERVICE_NAMESPACES_RULES = (
     "Member must satisfy constraint: [Member must have length less than or equal to 64, "
@@ -35,13 +31,6 @@ NULL_TAG_1 = (
     "Value at 'tags.1.member.value' failed to satisfy constraint: Member must not be null; "
     "Value at 'tags.1.member.key' failed to satisfy constraint: Member must not be null"
 )
-
-
-def parse_form(model: Any, operation_name: str, form: list[tuple[str, str]]) -> dict[str, Any]:
-    operation = model.operation_model(operation_name)
-    body = urlencode([("Action", operation_name), ("Version", model.api_version), *form])
-    request = HttpRequest("POST", "https://iam.amazonaws.com/", "/", "", {}, body.encode())
-    return QUERY.parse(request, operation)
 
 
 def iam_message(operation_name: str, form: list[tuple[str, str]]) -> str:

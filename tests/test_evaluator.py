@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from support import document
 
 from iam_access_mock.policy import catalogue
 from iam_access_mock.policy.evaluator import (
@@ -23,10 +24,6 @@ from iam_access_mock.policy.evaluator import (
 BUCKET_A = "arn:aws:s3:::bucket-a/*"
 BUCKET_B = "arn:aws:s3:::bucket-b/*"
 NOBODY = {"StringEquals": {"aws:username": "nobody"}}
-
-
-def document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def allow(action: Any = None, resource: Any = "*", **more: Any) -> dict[str, Any]:

@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from support import ACCOUNT, NOW, client_for, error_of
 
 from iam_access_mock import AccessMock
 
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 INVALID_TOKEN = ("InvalidClientTokenId", "The security token included in the request is invalid.")
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-def client_for(service: str, credentials: dict[str, Any], region: str = "us-east-1") -> Any:
-    return boto3.client(
-        service,
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-    )
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 # ---- CreateAccessKey and attribution ---------------------------------------------------

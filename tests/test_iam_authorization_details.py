@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
-import boto3
-import botocore.config
 import pytest
-from botocore.exceptions import ClientError
+from support import ACCOUNT, NOW, TRUST_EC2_DOC, client_error, raw_client
 
 from iam_access_mock import AccessMock
 
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 DOC = {
     "Version": "2012-10-17",
     "Statement": [{"Action": "s3:ListBucket", "Resource": "*", "Effect": "Allow"}],
@@ -25,34 +20,7 @@ DOC2 = {
     "Version": "2012-10-17",
     "Statement": [{"Action": "sqs:*", "Resource": "*", "Effect": "Deny"}],
 }
-TRUST_DOC = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
-
-
-def error_of(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
 
 
 def details(iam: Any, **kwargs: Any) -> dict[str, Any]:
@@ -155,7 +123,7 @@ def test_role_details(iam: Any, access_mock: AccessMock) -> None:
     role = iam.create_role(
         RoleName="worker",
         Path="/apps/",
-        AssumeRolePolicyDocument=json.dumps(TRUST_DOC),
+        AssumeRolePolicyDocument=json.dumps(TRUST_EC2_DOC),
         PermissionsBoundary=boundary,
         Tags=[{"Key": "env", "Value": "test"}],
     )["Role"]
@@ -168,7 +136,7 @@ def test_role_details(iam: Any, access_mock: AccessMock) -> None:
         "RoleId": role["RoleId"],
         "Arn": "arn:aws:iam::123456789012:role/apps/worker",
         "CreateDate": NOW,
-        "AssumeRolePolicyDocument": TRUST_DOC,
+        "AssumeRolePolicyDocument": TRUST_EC2_DOC,
         "InstanceProfileList": [],
         "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": DOC}],
         "AttachedManagedPolicies": [{"PolicyName": "boundary", "PolicyArn": boundary}],
@@ -182,7 +150,7 @@ def test_role_details(iam: Any, access_mock: AccessMock) -> None:
 
 
 def test_role_last_used(iam: Any, access_mock: AccessMock) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(TRUST_DOC))
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(TRUST_EC2_DOC))
     used_at = NOW - timedelta(days=3)
     access_mock.record_access(
         f"arn:aws:iam::{ACCOUNT}:role/worker", "s3:GetObject", at=used_at, region="eu-west-1"
@@ -248,7 +216,7 @@ def test_aws_managed_policies_are_listed_when_in_use(iam: Any) -> None:
 def populate(iam: Any) -> None:
     for name in ("bob", "Alice"):
         iam.create_user(UserName=name)
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(TRUST_DOC))
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(TRUST_EC2_DOC))
     iam.create_group(GroupName="devs")
     iam.create_policy(PolicyName="local", PolicyDocument=json.dumps(DOC))
     iam.attach_group_policy(GroupName="devs", PolicyArn=S3_READ_ONLY)
@@ -314,10 +282,10 @@ class TestMarkers:
         marker = filled.get_account_authorization_details(
             Filter=["Group", "User", "LocalManagedPolicy"], MaxItems=1
         )["Marker"]
-        assert error_of(
+        assert client_error(
             lambda: filled.get_account_authorization_details(Filter=["Group"], Marker=marker)
         ) == ("ValidationError", "Marker and Filter do not match", 400)
-        assert error_of(lambda: filled.get_account_authorization_details(Marker=marker)) == (
+        assert client_error(lambda: filled.get_account_authorization_details(Marker=marker)) == (
             "ValidationError",
             "Invalid Marker.",
             400,
@@ -330,17 +298,17 @@ class TestMarkers:
             Filter=all_five, MaxItems=1, Marker=marker
         )
         assert names_of(answer) == ["bob"]
-        assert error_of(
+        assert client_error(
             lambda: filled.get_account_authorization_details(Filter=all_five[:4], Marker=marker)
         ) == ("ValidationError", "Invalid Marker.", 400)
 
     def test_an_unreadable_marker(self, filled: Any) -> None:
-        assert error_of(
+        assert client_error(
             lambda: filled.get_account_authorization_details(
                 Filter=["User"], Marker="not-an-aws-marker"
             )
         ) == ("ValidationError", "Marker and Filter do not match", 400)
-        assert error_of(
+        assert client_error(
             lambda: filled.get_account_authorization_details(Marker="not-an-aws-marker")
         ) == (
             "ValidationError",
@@ -350,8 +318,8 @@ class TestMarkers:
 
 
 def test_filter_values_are_an_enum(access_mock: AccessMock) -> None:
-    raw = boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
-    assert error_of(lambda: raw.get_account_authorization_details(Filter=["user"])) == (
+    raw = raw_client()
+    assert client_error(lambda: raw.get_account_authorization_details(Filter=["user"])) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must satisfy "
@@ -362,8 +330,8 @@ def test_filter_values_are_an_enum(access_mock: AccessMock) -> None:
 
 
 def test_max_items_above_1000_is_refused(access_mock: AccessMock) -> None:
-    raw = boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
-    assert error_of(lambda: raw.get_account_authorization_details(MaxItems=1001)) == (
+    raw = raw_client()
+    assert client_error(lambda: raw.get_account_authorization_details(MaxItems=1001)) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: "

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
+from support import ACCOUNT, NOW, error_of
 
 from iam_access_mock import AccessMock
-
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def test_create_group_returns_the_group(iam: Any) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from support import TRUST_EC2, client_error
 
 from iam_access_mock import AccessMock
 
@@ -20,30 +19,7 @@ DOC2 = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}],
 }
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 KINDS = [("user", "alice", 2048), ("group", "devs", 5120), ("role", "worker", 10240)]
-
-
-def error_of(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def document_of_size(size: int) -> str:
@@ -87,7 +63,7 @@ def inline(request: pytest.FixtureRequest, access_mock: AccessMock) -> Inline:
     iam = boto3.client("iam")
     iam.create_user(UserName="alice")
     iam.create_group(GroupName="devs")
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_EC2)
     kind, name, _ = request.param
     return Inline(iam, kind, name)
 
@@ -157,23 +133,23 @@ def test_paging_over_the_longest_names(inline: Inline) -> None:
 
 def test_missing_policy(inline: Inline) -> None:
     message = f"The {inline.kind} policy with name nope cannot be found."
-    assert error_of(lambda: inline.get("nope")) == ("NoSuchEntity", message, 404)
-    assert error_of(lambda: inline.delete("nope")) == ("NoSuchEntity", message, 404)
+    assert client_error(lambda: inline.get("nope")) == ("NoSuchEntity", message, 404)
+    assert client_error(lambda: inline.delete("nope")) == ("NoSuchEntity", message, 404)
 
 
 def test_missing_entity(inline: Inline) -> None:
     nobody = {f"{inline.kind.capitalize()}Name": "nobody"}
     message = f"The {inline.kind} with name nobody cannot be found."
-    assert error_of(lambda: inline.put("p", DOC, **nobody)) == ("NoSuchEntity", message, 404)
-    assert error_of(lambda: inline.get("p", **nobody)) == ("NoSuchEntity", message, 404)
-    assert error_of(lambda: inline.delete("p", **nobody)) == ("NoSuchEntity", message, 404)
+    assert client_error(lambda: inline.put("p", DOC, **nobody)) == ("NoSuchEntity", message, 404)
+    assert client_error(lambda: inline.get("p", **nobody)) == ("NoSuchEntity", message, 404)
+    assert client_error(lambda: inline.delete("p", **nobody)) == ("NoSuchEntity", message, 404)
     list_policies = getattr(inline.iam, f"list_{inline.kind}_policies")
-    assert error_of(lambda: list_policies(**nobody)) == ("NoSuchEntity", message, 404)
+    assert client_error(lambda: list_policies(**nobody)) == ("NoSuchEntity", message, 404)
 
 
 def test_malformed_document_writes_nothing(inline: Inline) -> None:
     inline.put("p", DOC)
-    code, message, status = error_of(
+    code, message, status = client_error(
         lambda: inline.put("p", {"Version": "2012-10-17", "Statement": []})
     )
     assert (code, message, status) == ("MalformedPolicyDocument", "Syntax errors in policy.", 400)
@@ -186,14 +162,14 @@ def test_aggregate_size_quota(access_mock: AccessMock, kind_index: int) -> None:
     iam = boto3.client("iam")
     iam.create_user(UserName="alice")
     iam.create_group(GroupName="devs")
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_EC2)
     inline = Inline(iam, kind, name)
     half = document_of_size(limit // 2)
     inline.put("first", half)
     inline.put(
         "second", half.replace(",", " ,\n ")
     )  # white space is not counted: exactly at the limit
-    assert error_of(lambda: inline.put("third", document_of_size(120))) == (
+    assert client_error(lambda: inline.put("third", document_of_size(120))) == (
         "LimitExceeded",
         f"Maximum policy size of {limit} bytes exceeded for {kind} {name}",
         409,
@@ -201,7 +177,7 @@ def test_aggregate_size_quota(access_mock: AccessMock, kind_index: int) -> None:
     inline.put("second", document_of_size(limit // 2 - 1))  # replacing counts only the new text
     assert inline.names() == ["first", "second"]
     assert (
-        error_of(lambda: inline.put("FIRST", document_of_size(limit // 2 + 2)))[0]
+        client_error(lambda: inline.put("FIRST", document_of_size(limit // 2 + 2)))[0]
         == "LimitExceeded"
     )
     assert inline.get("first")["PolicyDocument"] == json.loads(half)

@@ -11,21 +11,17 @@ import re
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.config
 import pytest
-from botocore.exceptions import ClientError
+from support import ACCOUNT, NOW, TRUST_EC2, client_error, raw_client
 
 from iam_access_mock import AccessMock
 from iam_access_mock.services.iam.store import Role
 
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 DOC = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
@@ -34,18 +30,6 @@ DOC2 = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}],
 }
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
@@ -61,23 +45,6 @@ AWS_ORDER = [
 
 def arn_of(name: str, path: str = "/") -> str:
     return f"arn:aws:iam::{ACCOUNT}:policy{path}{name}"
-
-
-def error_of(call: Callable[[], Any]) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
 
 
 def create(iam: Any, name: str, document: dict[str, Any] = DOC, **kwargs: Any) -> str:
@@ -147,7 +114,7 @@ class TestCreateAndGetPolicy:
     @pytest.mark.parametrize("name", ["p", "P"])
     def test_duplicate_names_are_refused_whatever_their_case(self, iam: Any, name: str) -> None:
         create(iam, "p")
-        assert error_of(lambda: create(iam, name, Path="/other/")) == (
+        assert client_error(lambda: create(iam, name, Path="/other/")) == (
             "EntityAlreadyExists",
             f"A policy called {name} already exists. Duplicate names are not allowed.",
             409,
@@ -155,7 +122,7 @@ class TestCreateAndGetPolicy:
 
     def test_duplicate_tag_keys_are_refused(self, iam: Any) -> None:
         tags = [{"Key": "0", "Value": ""}, {"Key": "0", "Value": ""}]
-        assert error_of(lambda: create(iam, "p", Tags=tags)) == (
+        assert client_error(lambda: create(iam, "p", Tags=tags)) == (
             "InvalidInput",
             "Duplicate tag keys found.",
             400,
@@ -163,7 +130,7 @@ class TestCreateAndGetPolicy:
 
     def test_aws_tag_keys_are_reserved(self, iam: Any) -> None:
         tags = [{"Key": "aws:owner", "Value": "x"}]
-        assert error_of(lambda: create(iam, "p", Tags=tags)) == (
+        assert client_error(lambda: create(iam, "p", Tags=tags)) == (
             "InvalidInput",
             "Tag keys beginning with aws: are reserved for system use.",
             400,
@@ -179,7 +146,7 @@ class TestCreateAndGetPolicy:
         at_limit = document_of_size(6144)
         assert len(at_limit) == 6144
         iam.create_policy(PolicyName="fits", PolicyDocument=at_limit.replace(",", " ,\n  "))
-        assert error_of(
+        assert client_error(
             lambda: iam.create_policy(PolicyName="big", PolicyDocument=document_of_size(6145))
         ) == (
             "LimitExceeded",
@@ -189,7 +156,7 @@ class TestCreateAndGetPolicy:
         assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == ["fits"]
 
     def test_get_policy_of_a_missing_policy(self, iam: Any) -> None:
-        assert error_of(lambda: iam.get_policy(PolicyArn=arn_of("missing"))) == (
+        assert client_error(lambda: iam.get_policy(PolicyArn=arn_of("missing"))) == (
             "NoSuchEntity",
             "Policy arn:aws:iam::123456789012:policy/missing was not found.",
             404,
@@ -197,7 +164,7 @@ class TestCreateAndGetPolicy:
 
     def test_get_policy_of_a_missing_aws_policy(self, iam: Any) -> None:
         arn = "arn:aws:iam::aws:policy/NoSuchAwsPolicy"
-        assert error_of(lambda: iam.get_policy(PolicyArn=arn)) == (
+        assert client_error(lambda: iam.get_policy(PolicyArn=arn)) == (
             "NoSuchEntity",
             f"Policy {arn} was not found.",
             404,
@@ -337,15 +304,15 @@ class TestListPolicies:
         for name in ("a", "b"):
             create(iam, name)
         marker = iam.list_policies(Scope="Local", MaxItems=1)["Marker"]
-        assert error_of(lambda: iam.list_policies(Scope="AWS", Marker=marker)) == (
+        assert client_error(lambda: iam.list_policies(Scope="AWS", Marker=marker)) == (
             "ValidationError",
             "Invalid Marker.",
             400,
         )
 
     def test_max_items_bounds(self, access_mock: AccessMock) -> None:
-        raw = boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
-        assert error_of(lambda: raw.list_policies(MaxItems=0)) == (
+        raw = raw_client()
+        assert client_error(lambda: raw.list_policies(MaxItems=0)) == (
             "ValidationError",
             (
                 "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: "
@@ -369,7 +336,7 @@ class TestDeletePolicy:
         create(iam, "p")
         iam.create_group(GroupName="g")
         iam.attach_group_policy(GroupName="g", PolicyArn=arn_of("p"))
-        assert error_of(lambda: iam.delete_policy(PolicyArn=arn_of("p"))) == (
+        assert client_error(lambda: iam.delete_policy(PolicyArn=arn_of("p"))) == (
             "DeleteConflict",
             "Cannot delete a policy attached to entities.",
             409,
@@ -380,9 +347,9 @@ class TestDeletePolicy:
     def test_a_permissions_boundary_cannot_be_deleted(self, iam: Any) -> None:
         create(iam, "p")
         iam.create_role(
-            RoleName="r", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=arn_of("p")
+            RoleName="r", AssumeRolePolicyDocument=TRUST_EC2, PermissionsBoundary=arn_of("p")
         )
-        assert error_of(lambda: iam.delete_policy(PolicyArn=arn_of("p")))[:2] == (
+        assert client_error(lambda: iam.delete_policy(PolicyArn=arn_of("p")))[:2] == (
             "DeleteConflict",
             "Cannot delete a policy attached to entities.",
         )
@@ -390,7 +357,7 @@ class TestDeletePolicy:
     def test_a_policy_with_other_versions_cannot_be_deleted(self, iam: Any) -> None:
         create(iam, "p")
         iam.create_policy_version(PolicyArn=arn_of("p"), PolicyDocument=json.dumps(DOC2))
-        assert error_of(lambda: iam.delete_policy(PolicyArn=arn_of("p"))) == (
+        assert client_error(lambda: iam.delete_policy(PolicyArn=arn_of("p"))) == (
             "DeleteConflict",
             (
                 "This policy has more than one version. Before you delete a policy, you must delete the policy's "
@@ -402,7 +369,7 @@ class TestDeletePolicy:
         iam.delete_policy(PolicyArn=arn_of("p"))
 
     def test_delete_a_missing_policy(self, iam: Any) -> None:
-        assert error_of(lambda: iam.delete_policy(PolicyArn=arn_of("gone"))) == (
+        assert client_error(lambda: iam.delete_policy(PolicyArn=arn_of("gone"))) == (
             "NoSuchEntity",
             "Policy arn:aws:iam::123456789012:policy/gone was not found.",
             404,
@@ -481,7 +448,7 @@ class TestPolicyVersions:
         create(iam, "p")
         for _ in range(4):
             iam.create_policy_version(PolicyArn=arn_of("p"), PolicyDocument=json.dumps(DOC))
-        assert error_of(
+        assert client_error(
             lambda: iam.create_policy_version(PolicyArn=arn_of("p"), PolicyDocument=json.dumps(DOC))
         ) == (
             "LimitExceeded",
@@ -497,7 +464,7 @@ class TestPolicyVersions:
 
     def test_the_default_version_cannot_be_deleted(self, iam: Any) -> None:
         create(iam, "p")
-        assert error_of(
+        assert client_error(
             lambda: iam.delete_policy_version(PolicyArn=arn_of("p"), VersionId="v1")
         ) == (
             "DeleteConflict",
@@ -520,7 +487,7 @@ class TestPolicyVersions:
     def test_version_errors(self, iam: Any) -> None:
         create(iam, "p")
         missing = arn_of("TestNonExistingPolicy")
-        assert error_of(lambda: iam.get_policy_version(PolicyArn=missing, VersionId="v1")) == (
+        assert client_error(lambda: iam.get_policy_version(PolicyArn=missing, VersionId="v1")) == (
             "NoSuchEntity",
             f"Policy {missing} version v1 does not exist or is not attachable.",
             404,
@@ -530,20 +497,20 @@ class TestPolicyVersions:
             iam.delete_policy_version,
             iam.set_default_policy_version,
         ):
-            assert error_of(lambda call=call: call(PolicyArn=arn_of("p"), VersionId="v9")) == (
+            assert client_error(lambda call=call: call(PolicyArn=arn_of("p"), VersionId="v9")) == (
                 "NoSuchEntity",
                 f"Policy {arn_of('p')} version v9 does not exist or is not attachable.",
                 404,
             )
-        assert error_of(lambda: iam.set_default_policy_version(PolicyArn=missing, VersionId="v1"))[
-            1
-        ] == (f"Policy {missing} version v1 does not exist or is not attachable.")
-        assert error_of(lambda: iam.list_policy_versions(PolicyArn=missing)) == (
+        assert client_error(
+            lambda: iam.set_default_policy_version(PolicyArn=missing, VersionId="v1")
+        )[1] == (f"Policy {missing} version v1 does not exist or is not attachable.")
+        assert client_error(lambda: iam.list_policy_versions(PolicyArn=missing)) == (
             "NoSuchEntity",
             f"Policy {missing} was not found.",
             404,
         )
-        assert error_of(
+        assert client_error(
             lambda: iam.create_policy_version(PolicyArn=missing, PolicyDocument=json.dumps(DOC))
         )[:2] == (
             "NoSuchEntity",
@@ -552,7 +519,7 @@ class TestPolicyVersions:
 
     def test_a_malformed_version_id_is_a_validation_error(self, iam: Any) -> None:
         create(iam, "p")
-        assert error_of(
+        assert client_error(
             lambda: iam.set_default_policy_version(
                 PolicyArn=arn_of("p"), VersionId="wrong_version_id"
             )
@@ -573,7 +540,7 @@ class TestPolicyVersions:
 def identities(iam: Any) -> Any:
     iam.create_user(UserName="alice", Path="/staff/")
     iam.create_group(GroupName="devs")
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST, Path="/apps/")
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_EC2, Path="/apps/")
     return iam
 
 
@@ -607,7 +574,7 @@ class TestAttachments:
             {"PolicyName": "mine", "PolicyArn": arn_of("mine", "/team/")}
         ]
         assert iam.get_policy(PolicyArn=ADMIN)["Policy"]["AttachmentCount"] == 0
-        assert error_of(lambda: detach(PolicyArn=ADMIN, **entity)) == (
+        assert client_error(lambda: detach(PolicyArn=ADMIN, **entity)) == (
             "NoSuchEntity",
             f"Policy {ADMIN} was not found.",
             404,
@@ -629,7 +596,7 @@ class TestAttachments:
             create(iam, f"p{index:02d}")
         for index in range(limit):
             attach(PolicyArn=arn_of(f"p{index:02d}"), **{f"{kind.capitalize()}Name": name})
-        assert error_of(
+        assert client_error(
             lambda: attach(PolicyArn=arn_of(f"p{limit:02d}"), **{f"{kind.capitalize()}Name": name})
         ) == (
             "LimitExceeded",
@@ -643,7 +610,9 @@ class TestAttachments:
 
     @pytest.mark.parametrize("arn", [arn_of("missing"), "arn:aws:iam::aws:policy/NoSuchAwsPolicy"])
     def test_attaching_a_missing_policy(self, identities: Any, arn: str) -> None:
-        assert error_of(lambda: identities.attach_user_policy(UserName="alice", PolicyArn=arn)) == (
+        assert client_error(
+            lambda: identities.attach_user_policy(UserName="alice", PolicyArn=arn)
+        ) == (
             "NoSuchEntity",
             f"Policy {arn} does not exist or is not attachable.",
             404,
@@ -657,7 +626,7 @@ class TestAttachments:
         kind = operation.split("_")[1]
         name = {"user": "alice", "group": "devs", "role": "worker"}[kind]
         params = {f"{kind.capitalize()}Name": name, "PolicyArn": "not-an-arn-but-long-enough"}
-        assert error_of(lambda: getattr(identities, operation)(**params)) == (
+        assert client_error(lambda: getattr(identities, operation)(**params)) == (
             "ValidationError",
             "Invalid ARN:  Could not be parsed!",
             400,
@@ -675,7 +644,7 @@ class TestAttachments:
         params: dict[str, Any] = {f"{kind.capitalize()}Name": "nobody"}
         if operation != "list_attached_role_policies":
             params["PolicyArn"] = ADMIN
-        assert error_of(lambda: getattr(iam, operation)(**params)) == (
+        assert client_error(lambda: getattr(iam, operation)(**params)) == (
             "NoSuchEntity",
             f"The {kind} with name nobody cannot be found.",
             404,
@@ -707,7 +676,7 @@ class TestListEntitiesForPolicy:
         create(iam, "p")
         iam.create_user(UserName="bob")
         iam.create_role(
-            RoleName="bounded", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=arn_of("p")
+            RoleName="bounded", AssumeRolePolicyDocument=TRUST_EC2, PermissionsBoundary=arn_of("p")
         )
         iam.attach_user_policy(UserName="bob", PolicyArn=arn_of("p"))
         iam.attach_user_policy(UserName="alice", PolicyArn=arn_of("p"))
@@ -766,7 +735,7 @@ class TestListEntitiesForPolicy:
         assert seen == ["devs", "alice", "bob", "bounded", "worker"]
 
     def test_missing_policy(self, iam: Any) -> None:
-        assert error_of(lambda: iam.list_entities_for_policy(PolicyArn=arn_of("nope"))) == (
+        assert client_error(lambda: iam.list_entities_for_policy(PolicyArn=arn_of("nope"))) == (
             "NoSuchEntity",
             f"Policy {arn_of('nope')} was not found.",
             404,
@@ -848,7 +817,9 @@ class TestAwsManagedPolicies:
             "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}],
         }
         assert first["IsDefaultVersion"] is False
-        assert error_of(lambda: iam.get_policy_version(PolicyArn=S3_READ_ONLY, VersionId="v4")) == (
+        assert client_error(
+            lambda: iam.get_policy_version(PolicyArn=S3_READ_ONLY, VersionId="v4")
+        ) == (
             "NoSuchEntity",
             f"Policy {S3_READ_ONLY} version v4 does not exist or is not attachable.",
             404,
@@ -899,7 +870,7 @@ class TestAwsManagedPolicies:
                 "AROAOTHERACCOUNTROLE1",
                 f"arn:aws:iam::{other}:role/admin",
                 NOW,
-                assume_role_policy=TRUST,
+                assume_role_policy=TRUST_EC2,
             )
         )
         credentials = boto3.client("sts").assume_role(
@@ -927,7 +898,7 @@ class TestAwsManagedPolicies:
         self, iam: Any, operation: str, params: dict[str, Any]
     ) -> None:
         action = "".join(part.capitalize() for part in operation.split("_"))
-        assert error_of(lambda: getattr(iam, operation)(PolicyArn=ADMIN, **params)) == (
+        assert client_error(lambda: getattr(iam, operation)(PolicyArn=ADMIN, **params)) == (
             "AccessDenied",
             f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: iam:{action} on resource: policy {ADMIN}",
             403,

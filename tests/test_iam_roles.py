@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -12,48 +12,18 @@ import botocore.config
 import botocore.handlers
 import pytest
 from botocore.exceptions import ClientError
+from support import (
+    ACCOUNT,
+    NOW,
+    TRUST_ANYONE,
+    TRUST_ANYONE_DOC,
+    TRUST_EC2_DOC,
+    client_for,
+    error_of,
+    raw_client,
+)
 
 from iam_access_mock import AccessMock
-
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-TRUST_DOC = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
-}
-TRUST = json.dumps(TRUST_DOC)
-EC2_TRUST_DOC = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
-
-
-def session_client(service: str, credentials: dict[str, Any], region: str) -> Any:
-    return boto3.client(
-        service,
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-
 
 # ---- CreateRole / GetRole ---------------------------------------------------------------
 
@@ -62,7 +32,7 @@ def test_create_role_answers_what_aws_answers(iam: Any) -> None:
     role = iam.create_role(
         RoleName="Worker",
         Path="/svc/",
-        AssumeRolePolicyDocument=TRUST,
+        AssumeRolePolicyDocument=TRUST_ANYONE,
         Description="runs jobs",
         MaxSessionDuration=7200,
         Tags=[{"Key": "team", "Value": "blue"}],
@@ -72,7 +42,7 @@ def test_create_role_answers_what_aws_answers(iam: Any) -> None:
     assert role["Arn"] == f"arn:aws:iam::{ACCOUNT}:role/svc/Worker"
     assert role["RoleId"].startswith("AROA") and len(role["RoleId"]) == 21
     assert role["CreateDate"] == NOW
-    assert role["AssumeRolePolicyDocument"] == TRUST_DOC
+    assert role["AssumeRolePolicyDocument"] == TRUST_ANYONE_DOC
     assert role["Tags"] == [{"Key": "team", "Value": "blue"}]
     # Recorded against AWS: CreateRole's answer has no Description, MaxSessionDuration or RoleLastUsed.
     assert not {"Description", "MaxSessionDuration", "RoleLastUsed"} & role.keys()
@@ -81,13 +51,13 @@ def test_create_role_answers_what_aws_answers(iam: Any) -> None:
 def test_get_role_returns_everything_with_empty_role_last_used(iam: Any) -> None:
     created = iam.create_role(
         RoleName="worker",
-        AssumeRolePolicyDocument=json.dumps(EC2_TRUST_DOC),
+        AssumeRolePolicyDocument=json.dumps(TRUST_EC2_DOC),
         Description="runs jobs",
     )["Role"]
     role = iam.get_role(RoleName="WORKER")["Role"]
     assert role["RoleName"] == "worker"
     assert role["RoleId"] == created["RoleId"]
-    assert role["AssumeRolePolicyDocument"] == EC2_TRUST_DOC
+    assert role["AssumeRolePolicyDocument"] == TRUST_EC2_DOC
     assert role["Description"] == "runs jobs"
     assert role["MaxSessionDuration"] == 3600
     assert role["RoleLastUsed"] == {}
@@ -111,7 +81,7 @@ def test_trust_policy_text_is_returned_verbatim_url_encoded(iam: Any) -> None:
 def test_create_role_with_boundary(iam: Any) -> None:
     boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
     role = iam.create_role(
-        RoleName="worker", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=boundary
+        RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE, PermissionsBoundary=boundary
     )["Role"]
     expected = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}
     assert role["PermissionsBoundary"] == expected
@@ -120,9 +90,9 @@ def test_create_role_with_boundary(iam: Any) -> None:
 
 
 def test_create_role_duplicate_name(iam: Any) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)
     with pytest.raises(ClientError) as excinfo:
-        iam.create_role(RoleName="WORKER", AssumeRolePolicyDocument=TRUST)
+        iam.create_role(RoleName="WORKER", AssumeRolePolicyDocument=TRUST_ANYONE)
     assert error_of(excinfo) == ("EntityAlreadyExists", "Role with name WORKER already exists.")
 
 
@@ -135,7 +105,7 @@ def test_create_role_with_malformed_trust_policy(iam: Any) -> None:
 
 
 def test_create_role_with_oversized_trust_policy(iam: Any) -> None:
-    doc = dict(TRUST_DOC, Statement=[dict(TRUST_DOC["Statement"][0], Sid="x" * 2000)])
+    doc = dict(TRUST_ANYONE_DOC, Statement=[dict(TRUST_ANYONE_DOC["Statement"][0], Sid="x" * 2000)])
     with pytest.raises(ClientError) as excinfo:
         iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(doc))
     assert error_of(excinfo) == ("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048")
@@ -143,7 +113,9 @@ def test_create_role_with_oversized_trust_policy(iam: Any) -> None:
 
 def test_create_role_max_session_duration_out_of_range(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
-        iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST, MaxSessionDuration=43201)
+        iam.create_role(
+            RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE, MaxSessionDuration=43201
+        )
     assert error_of(excinfo) == (
         "ValidationError",
         (
@@ -151,9 +123,11 @@ def test_create_role_max_session_duration_out_of_range(iam: Any) -> None:
             "Member must have value less than or equal to 43200"
         ),
     )
-    raw = boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
+    raw = raw_client()
     with pytest.raises(ClientError) as excinfo:
-        raw.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST, MaxSessionDuration=3599)
+        raw.create_role(
+            RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE, MaxSessionDuration=3599
+        )
     assert error_of(excinfo)[0] == "ValidationError"
 
 
@@ -164,7 +138,7 @@ def test_get_role_unknown(iam: Any) -> None:
 
 
 def test_role_last_used_follows_the_sessions_calls(access_mock: AccessMock, iam: Any) -> None:
-    role = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)["Role"]
+    role = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)["Role"]
     credentials = boto3.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="job")[
         "Credentials"
     ]
@@ -172,7 +146,7 @@ def test_role_last_used_follows_the_sessions_calls(access_mock: AccessMock, iam:
     assert iam.get_role(RoleName="worker")["Role"]["RoleLastUsed"] == {}
 
     access_mock.clock.advance(timedelta(minutes=5))
-    identity = session_client("sts", credentials, "eu-west-1").get_caller_identity()
+    identity = client_for("sts", credentials, "eu-west-1").get_caller_identity()
     assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/worker/job"
     access_mock.clock.advance(timedelta(minutes=5))
 
@@ -185,21 +159,25 @@ def test_role_last_used_follows_the_sessions_calls(access_mock: AccessMock, iam:
 
 
 def test_list_roles_sorted_with_list_fields_only(iam: Any) -> None:
-    iam.create_role(RoleName="b", AssumeRolePolicyDocument=TRUST, Tags=[{"Key": "k", "Value": "v"}])
-    iam.create_role(RoleName="A", AssumeRolePolicyDocument=TRUST, Description="first", Path="/x/")
-    iam.create_role(RoleName="c", AssumeRolePolicyDocument=TRUST, MaxSessionDuration=7200)
+    iam.create_role(
+        RoleName="b", AssumeRolePolicyDocument=TRUST_ANYONE, Tags=[{"Key": "k", "Value": "v"}]
+    )
+    iam.create_role(
+        RoleName="A", AssumeRolePolicyDocument=TRUST_ANYONE, Description="first", Path="/x/"
+    )
+    iam.create_role(RoleName="c", AssumeRolePolicyDocument=TRUST_ANYONE, MaxSessionDuration=7200)
     roles = iam.list_roles()["Roles"]
     assert [r["RoleName"] for r in roles] == ["A", "b", "c"]
     assert roles[0]["Description"] == "first" and "Description" not in roles[1]
     assert [r["MaxSessionDuration"] for r in roles] == [3600, 3600, 7200]
     assert all(not {"Tags", "RoleLastUsed", "PermissionsBoundary"} & r.keys() for r in roles)
-    assert roles[0]["AssumeRolePolicyDocument"] == TRUST_DOC
+    assert roles[0]["AssumeRolePolicyDocument"] == TRUST_ANYONE_DOC
     assert [r["RoleName"] for r in iam.list_roles(PathPrefix="/x/")["Roles"]] == ["A"]
 
 
 def test_list_roles_paginator_and_bad_marker(iam: Any) -> None:
     for i in range(4):
-        iam.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument=TRUST)
+        iam.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument=TRUST_ANYONE)
     pages = list(iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1}))
     assert [page["Roles"][0]["RoleName"] for page in pages] == ["r0", "r1", "r2", "r3"]
     with pytest.raises(ClientError) as excinfo:
@@ -211,7 +189,7 @@ def test_list_roles_paginator_and_bad_marker(iam: Any) -> None:
 
 
 def test_update_role_changes_only_what_is_given(iam: Any) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST, Description="old")
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE, Description="old")
     iam.update_role(RoleName="worker", MaxSessionDuration=7200)
     role = iam.get_role(RoleName="worker")["Role"]
     assert (role["Description"], role["MaxSessionDuration"]) == ("old", 7200)
@@ -225,7 +203,7 @@ def test_update_role_changes_only_what_is_given(iam: Any) -> None:
 
 
 def test_update_role_description_returns_the_role(iam: Any) -> None:
-    created = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)["Role"]
+    created = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)["Role"]
     role = iam.update_role_description(RoleName="worker", Description="described")["Role"]
     assert role["Description"] == "described"
     assert role["RoleId"] == created["RoleId"]
@@ -240,7 +218,7 @@ def test_update_role_errors(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.update_role_description(RoleName="ghost", Description="x")
     assert error_of(excinfo) == ("NoSuchEntity", "The role with name ghost cannot be found.")
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)
     with pytest.raises(ClientError) as excinfo:
         iam.update_role(RoleName="worker", Description="x" * 1001)
     assert error_of(excinfo) == (
@@ -253,15 +231,15 @@ def test_update_role_errors(iam: Any) -> None:
 
 
 def test_update_assume_role_policy(iam: Any) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
-    iam.update_assume_role_policy(RoleName="worker", PolicyDocument=json.dumps(EC2_TRUST_DOC))
-    assert iam.get_role(RoleName="worker")["Role"]["AssumeRolePolicyDocument"] == EC2_TRUST_DOC
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)
+    iam.update_assume_role_policy(RoleName="worker", PolicyDocument=json.dumps(TRUST_EC2_DOC))
+    assert iam.get_role(RoleName="worker")["Role"]["AssumeRolePolicyDocument"] == TRUST_EC2_DOC
     with pytest.raises(ClientError) as excinfo:
         iam.update_assume_role_policy(RoleName="worker", PolicyDocument="[]")
     assert excinfo.value.response["Error"]["Code"] == "MalformedPolicyDocument"
-    assert iam.get_role(RoleName="worker")["Role"]["AssumeRolePolicyDocument"] == EC2_TRUST_DOC
+    assert iam.get_role(RoleName="worker")["Role"]["AssumeRolePolicyDocument"] == TRUST_EC2_DOC
     with pytest.raises(ClientError) as excinfo:
-        iam.update_assume_role_policy(RoleName="ghost", PolicyDocument=TRUST)
+        iam.update_assume_role_policy(RoleName="ghost", PolicyDocument=TRUST_ANYONE)
     assert error_of(excinfo) == ("NoSuchEntity", "The role with name ghost cannot be found.")
 
 
@@ -269,7 +247,7 @@ def test_update_assume_role_policy(iam: Any) -> None:
 
 
 def test_delete_role(iam: Any) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)
     iam.delete_role(RoleName="Worker")
     with pytest.raises(ClientError) as excinfo:
         iam.get_role(RoleName="worker")
@@ -280,7 +258,7 @@ def test_delete_role(iam: Any) -> None:
 
 
 def test_delete_role_with_policies_is_a_conflict(access_mock: AccessMock, iam: Any) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)
     role = access_mock.world.iam(ACCOUNT).role("worker")
     role.inline_policies["p"] = '{"Version":"2012-10-17","Statement":[]}'
     role.attached_policies["arn:aws:iam::aws:policy/ReadOnlyAccess"] = None
@@ -302,7 +280,7 @@ def test_delete_role_with_policies_is_a_conflict(access_mock: AccessMock, iam: A
 
 
 def test_role_tags_lifecycle(iam: Any) -> None:
-    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)
     iam.tag_role(
         RoleName="worker", Tags=[{"Key": "Team", "Value": "a"}, {"Key": "env", "Value": ""}]
     )
@@ -323,7 +301,7 @@ def test_role_tags_lifecycle(iam: Any) -> None:
 
 def test_role_tag_errors(iam: Any) -> None:
     iam.create_role(
-        RoleName="worker", AssumeRolePolicyDocument=TRUST, Tags=[{"Key": "k0", "Value": "v"}]
+        RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE, Tags=[{"Key": "k0", "Value": "v"}]
     )
     cases = [
         (

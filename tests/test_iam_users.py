@@ -2,47 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from typing import Any
 
 import boto3
-import botocore.config
 import pytest
 from botocore.exceptions import ClientError
+from support import ACCOUNT, NOW, TRUST_ANYONE, client_for, error_of, raw_client
 
 from iam_access_mock import AccessMock
-
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
-    }
-)
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-def client_for(service: str, credentials: dict[str, Any], region: str = "us-east-1") -> Any:
-    return boto3.client(
-        service,
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-    )
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
-
 
 # ---- CreateUser -------------------------------------------------------------------------
 
@@ -183,7 +150,7 @@ def test_get_user_without_name_answers_the_calling_user(iam: Any) -> None:
 
 
 def test_get_user_without_name_from_a_role_session_is_a_validation_error(iam: Any) -> None:
-    role = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST)["Role"]
+    role = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=TRUST_ANYONE)["Role"]
     session = boto3.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="job")[
         "Credentials"
     ]
@@ -244,7 +211,7 @@ def test_list_users_garbage_marker_is_invalid(iam: Any) -> None:
 
 
 def test_list_users_max_items_out_of_range(access_mock: AccessMock) -> None:
-    raw = boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
+    raw = raw_client()
     with pytest.raises(ClientError) as excinfo:
         raw.list_users(MaxItems=0)
     assert error_of(excinfo) == (

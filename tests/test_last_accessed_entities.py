@@ -10,15 +10,12 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
-import botocore.config
 import pytest
 from botocore.exceptions import ClientError
+from support import ACCOUNT, NOW, TRUST_ROOT, error_and_status, generate
 
 from iam_access_mock import AccessMock
 
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 S3_AND_SQS = json.dumps(
     {
         "Version": "2012-10-17",
@@ -27,47 +24,10 @@ S3_AND_SQS = json.dumps(
         ],
     }
 )
-TRUST_ROOT = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-@pytest.fixture
-def raw_iam(access_mock: AccessMock) -> Any:
-    """A client that sends what botocore would refuse client-side."""
-    return boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
 
 
 def user_arn(name: str, path: str = "/") -> str:
     return f"arn:aws:iam::{ACCOUNT}:user{path}{name}"
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-def generate(iam: Any, arn: str) -> str:
-    return str(iam.generate_service_last_accessed_details(Arn=arn)["JobId"])
 
 
 def entities(iam: Any, job_id: str, namespace: str = "s3", **extra: Any) -> list[dict[str, Any]]:
@@ -394,7 +354,7 @@ def test_entities_marker_of_another_job_is_invalid_input(iam: Any) -> None:
     )["Marker"]
     with pytest.raises(ClientError) as excinfo:
         entities(iam, generate(iam, arn), Marker=marker)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         "The marker passed in the request was invalid.",
         400,
@@ -408,7 +368,7 @@ def test_services_marker_is_invalid_input_for_with_entities(iam: Any) -> None:
     marker = iam.get_service_last_accessed_details(JobId=job_id, MaxItems=1)["Marker"]
     with pytest.raises(ClientError) as excinfo:
         entities(iam, job_id, Marker=marker)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         "The marker passed in the request was invalid.",
         400,
@@ -420,7 +380,7 @@ def test_garbage_marker_is_invalid_marker(iam: Any) -> None:
     arn = group_with_members(iam, "ann")
     with pytest.raises(ClientError) as excinfo:
         entities(iam, generate(iam, arn), Marker="invalid")
-    assert error_of(excinfo) == ("ValidationError", "Invalid Marker.", 400)
+    assert error_and_status(excinfo) == ("ValidationError", "Invalid Marker.", 400)
 
 
 def test_empty_marker_is_not_printable_ascii(raw_iam: Any) -> None:
@@ -428,7 +388,7 @@ def test_empty_marker_is_not_printable_ascii(raw_iam: Any) -> None:
     arn = group_with_members(raw_iam, "ann")
     with pytest.raises(ClientError) as excinfo:
         entities(raw_iam, generate(raw_iam, arn), Marker="")
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         "The specified value for marker is invalid. It must contain only printable ASCII characters.",
         400,
@@ -446,7 +406,7 @@ def test_max_items_outside_1_to_1000_is_a_validation_error(
     arn = group_with_members(raw_iam, "ann")
     with pytest.raises(ClientError) as excinfo:
         entities(raw_iam, generate(raw_iam, arn), MaxItems=max_items)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         f"1 validation error detected: Value at 'maxItems' failed to satisfy constraint: Member must have value {rule}",
         400,
@@ -462,7 +422,7 @@ def test_unknown_or_upper_case_namespace_is_invalid_input(iam: Any, namespace: s
     arn = group_with_members(iam, "ann")
     with pytest.raises(ClientError) as excinfo:
         entities(iam, generate(iam, arn), namespace)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         f"Service namepace {namespace} is either invalid or unsupported.",
         400,
@@ -482,7 +442,7 @@ def test_malformed_namespace_is_a_validation_error(raw_iam: Any, namespace: str,
     arn = group_with_members(raw_iam, "ann")
     with pytest.raises(ClientError) as excinfo:
         entities(raw_iam, generate(raw_iam, arn), namespace)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         f"1 validation error detected: Value at 'serviceNamespace' failed to satisfy constraint: {rule}",
         400,

@@ -6,72 +6,15 @@ Facts come from /work/shared/data/observed-aws-facts.md ("Job lifecycle and fiel
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 import boto3
-import botocore.config
 import pytest
 from botocore.exceptions import ClientError
+from support import ACCOUNT, ROOT, TRUST_EC2, allow, error_and_status, services_of
 
-from iam_access_mock import AccessMock
-
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-CALLER = f"arn:aws:iam::{ACCOUNT}:root"  # the default fake credentials act as the account root
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def policy(*actions: str, resource: str = "*") -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}],
-        }
-    )
-
-
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-@pytest.fixture
-def raw_iam(access_mock: AccessMock) -> Any:
-    """A client that sends what botocore would refuse client-side."""
-    return boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
-
-
-def services_of(iam: Any, arn: str, granularity: str = "SERVICE_LEVEL") -> list[str]:
-    job_id = iam.generate_service_last_accessed_details(Arn=arn, Granularity=granularity)["JobId"]
-    report = iam.get_service_last_accessed_details(JobId=job_id)
-    return [row["ServiceNamespace"] for row in report["ServicesLastAccessed"]]
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 # ---- the response -------------------------------------------------------------------------
@@ -119,7 +62,7 @@ def test_granularity_outside_the_enum_is_a_validation_error(raw_iam: Any, granul
         raw_iam.generate_service_last_accessed_details(
             Arn=f"arn:aws:iam::{ACCOUNT}:user/alice", Granularity=granularity
         )
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'granularity' failed to satisfy constraint: "
@@ -132,7 +75,7 @@ def test_granularity_outside_the_enum_is_a_validation_error(raw_iam: Any, granul
 def test_arn_shorter_than_20_is_a_validation_error(raw_iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         raw_iam.generate_service_last_accessed_details(Arn="bad")
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'arn' failed to satisfy constraint: "
@@ -148,35 +91,35 @@ def test_arn_shorter_than_20_is_a_validation_error(raw_iam: Any) -> None:
 def test_generate_on_a_user(iam: Any) -> None:
     iam.create_user(UserName="alice")
     iam.put_user_policy(
-        UserName="alice", PolicyName="p", PolicyDocument=policy("s3:GetObject", "ec2:RunInstances")
+        UserName="alice", PolicyName="p", PolicyDocument=allow("s3:GetObject", "ec2:RunInstances")
     )
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:user/alice") == ["ec2", "s3"]
 
 
 def test_generate_on_a_group(iam: Any) -> None:
     iam.create_group(GroupName="devs")
-    iam.put_group_policy(GroupName="devs", PolicyName="p", PolicyDocument=policy("sqs:SendMessage"))
+    iam.put_group_policy(GroupName="devs", PolicyName="p", PolicyDocument=allow("sqs:SendMessage"))
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:group/devs") == ["sqs"]
 
 
 def test_generate_on_a_role(iam: Any) -> None:
-    iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST)
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST_EC2)
     iam.put_role_policy(
-        RoleName="app", PolicyName="p", PolicyDocument=policy("lambda:InvokeFunction")
+        RoleName="app", PolicyName="p", PolicyDocument=allow("lambda:InvokeFunction")
     )
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:role/app") == ["lambda"]
 
 
 def test_generate_on_a_customer_managed_policy(iam: Any) -> None:
     created = iam.create_policy(
-        PolicyName="shared", Path="/team/", PolicyDocument=policy("sns:Publish", "iam:GetUser")
+        PolicyName="shared", Path="/team/", PolicyDocument=allow("sns:Publish", "iam:GetUser")
     )
     assert services_of(iam, created["Policy"]["Arn"]) == ["iam", "sns"]
 
 
 def test_unattached_managed_policy_report_lists_its_services(iam: Any) -> None:
     # Case: get_unused_policy_first (the policy is attached to nothing).
-    arn = iam.create_policy(PolicyName="unused", PolicyDocument=policy("kms:Decrypt"))["Policy"][
+    arn = iam.create_policy(PolicyName="unused", PolicyDocument=allow("kms:Decrypt"))["Policy"][
         "Arn"
     ]
     assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 0
@@ -204,33 +147,33 @@ def test_generate_on_an_aws_managed_policy_with_a_path(iam: Any) -> None:
 def test_user_arn_with_a_wrong_path_resolves_by_name(iam: Any) -> None:
     # Case: grants_arn_pathless and its Generate counterpart (user at /team/, ARN at /other/).
     iam.create_user(UserName="alice", Path="/team/")
-    iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=policy("s3:GetObject"))
+    iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=allow("s3:GetObject"))
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:user/other/alice") == ["s3"]
 
 
 def test_user_arn_without_its_path_resolves_by_name(iam: Any) -> None:
     # Case: grants_arn_pathless, Generate counterpart.
     iam.create_user(UserName="alice", Path="/team/")
-    iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=policy("s3:GetObject"))
+    iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=allow("s3:GetObject"))
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:user/alice") == ["s3"]
 
 
 def test_role_arn_without_its_path_resolves_by_name(iam: Any) -> None:
-    iam.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST)
-    iam.put_role_policy(RoleName="app", PolicyName="p", PolicyDocument=policy("sqs:SendMessage"))
+    iam.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST_EC2)
+    iam.put_role_policy(RoleName="app", PolicyName="p", PolicyDocument=allow("sqs:SendMessage"))
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:role/app") == ["sqs"]
 
 
 def test_customer_policy_arn_without_its_path_resolves_by_name(iam: Any) -> None:
     # Rule chosen: policy names are unique in an account, so the path is ignored as for users.
-    iam.create_policy(PolicyName="shared", Path="/team/", PolicyDocument=policy("sns:Publish"))
+    iam.create_policy(PolicyName="shared", Path="/team/", PolicyDocument=allow("sns:Publish"))
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:policy/shared") == ["sns"]
 
 
 def test_entity_name_in_arn_is_case_insensitive(iam: Any) -> None:
     # Rule chosen: IAM names are case-insensitive on lookup (observed for GetUser/GetRole).
     iam.create_user(UserName="Alice")
-    iam.put_user_policy(UserName="Alice", PolicyName="p", PolicyDocument=policy("s3:GetObject"))
+    iam.put_user_policy(UserName="Alice", PolicyName="p", PolicyDocument=allow("s3:GetObject"))
     assert services_of(iam, f"arn:aws:iam::{ACCOUNT}:user/ALICE") == ["s3"]
 
 
@@ -248,7 +191,7 @@ def test_missing_entity_is_no_such_entity(iam: Any, arn: str) -> None:
     # Case: generate_deleted_source / the missing-target case ("ARN <arn> does not exist.").
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn=arn)
-    assert error_of(excinfo) == ("NoSuchEntity", f"ARN {arn} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"ARN {arn} does not exist.", 404)
 
 
 def test_deleted_user_is_no_such_entity(iam: Any) -> None:
@@ -258,7 +201,7 @@ def test_deleted_user_is_no_such_entity(iam: Any) -> None:
     arn = f"arn:aws:iam::{ACCOUNT}:user/team/followup"
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn=arn)
-    assert error_of(excinfo) == ("NoSuchEntity", f"ARN {arn} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"ARN {arn} does not exist.", 404)
 
 
 def test_other_accounts_arn_is_access_denied(iam: Any) -> None:
@@ -266,9 +209,9 @@ def test_other_accounts_arn_is_access_denied(iam: Any) -> None:
     arn = "arn:aws:iam::999999999999:user/team/target"
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn=arn)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "AccessDenied",
-        f"User: {CALLER} is not authorized to perform the operation on {arn}",
+        f"User: {ROOT} is not authorized to perform the operation on {arn}",
         403,
     )
 
@@ -282,7 +225,7 @@ def test_other_accounts_arn_names_the_calling_user(iam: Any) -> None:
     arn = "arn:aws:iam::999999999999:role/target"
     with pytest.raises(ClientError) as excinfo:
         reporter.generate_service_last_accessed_details(Arn=arn)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "AccessDenied",
         f"User: arn:aws:iam::{ACCOUNT}:user/ops/reporter is not authorized to perform the operation on {arn}",
         403,
@@ -294,7 +237,7 @@ def test_root_arn_is_invalid_input(iam: Any) -> None:
     arn = f"arn:aws:iam::{ACCOUNT}:root"
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn=arn)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         f"Invalid Entity Arn: {arn} is not supported.",
         400,
@@ -305,14 +248,14 @@ def test_non_iam_arn_is_invalid_service(iam: Any) -> None:
     # Case: arn:aws:s3... ("Invalid service in ARN").
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn="arn:aws:s3:::stackd-bucket/alice")
-    assert error_of(excinfo) == ("ValidationError", "Invalid service in ARN", 400)
+    assert error_and_status(excinfo) == ("ValidationError", "Invalid service in ARN", 400)
 
 
 def test_other_partition_is_invalid_partition(iam: Any) -> None:
     # Case: an aws-cn ARN ("Invalid ARN partition").
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn=f"arn:aws-cn:iam::{ACCOUNT}:user/alice")
-    assert error_of(excinfo) == ("ValidationError", "Invalid ARN partition", 400)
+    assert error_and_status(excinfo) == ("ValidationError", "Invalid ARN partition", 400)
 
 
 @pytest.mark.parametrize(
@@ -329,7 +272,7 @@ def test_malformed_or_unsupported_arn_is_invalid_input(iam: Any, arn: str) -> No
     # Rule chosen (AWS not observed): the wording AWS uses for the root ARN.
     with pytest.raises(ClientError) as excinfo:
         iam.generate_service_last_accessed_details(Arn=arn)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         f"Invalid Entity Arn: {arn} is not supported.",
         400,

@@ -11,31 +11,25 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
-import botocore.config
 import pytest
 from botocore.exceptions import ClientError
+from support import (
+    ACCOUNT,
+    NOW,
+    TRUST_ROOT,
+    client_for,
+    error_and_status,
+    generate,
+    raw_client,
+    without_metadata,
+)
 
 from iam_access_mock import AccessMock
 
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
 S3_ONLY = json.dumps(
     {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
-    }
-)
-TRUST_ROOT = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
     }
 )
 LAST_ACCESS_ACTIONS = [
@@ -55,34 +49,6 @@ def iam(access_mock: AccessMock) -> Any:
     return client
 
 
-def body(response: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-def client_with(credentials: dict[str, Any], service: str = "iam") -> Any:
-    return boto3.client(
-        service,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-    )
-
-
-def generate(iam: Any, arn: str = ALICE, granularity: str = "SERVICE_LEVEL") -> str:
-    return str(
-        iam.generate_service_last_accessed_details(Arn=arn, Granularity=granularity)["JobId"]
-    )
-
-
 # ---- lifecycle and field presence -----------------------------------------------------------
 
 
@@ -99,7 +65,7 @@ def test_completed_get_has_the_observed_fields(iam: Any) -> None:
     # Case: get_followup_first (JobStatus, JobType, JobCreationDate, ServicesLastAccessed,
     # JobCompletionDate, IsTruncated; Marker only when truncated).
     job_id = generate(iam)
-    assert body(iam.get_service_last_accessed_details(JobId=job_id)) == {
+    assert without_metadata(iam.get_service_last_accessed_details(JobId=job_id)) == {
         "JobStatus": "COMPLETED",
         "JobType": "SERVICE_LEVEL",
         "JobCreationDate": NOW,
@@ -115,7 +81,7 @@ def test_completed_with_entities_has_no_job_type(iam: Any) -> None:
     # Case: entity_snapshot_initial_user (JobStatus, JobCreationDate, JobCompletionDate,
     # EntityDetailsList, IsTruncated; no JobType).
     job_id = generate(iam)
-    response = body(
+    response = without_metadata(
         iam.get_service_last_accessed_details_with_entities(JobId=job_id, ServiceNamespace="s3")
     )
     assert set(response) == {
@@ -135,7 +101,7 @@ def test_in_progress_get_has_only_status_creation_date_and_is_truncated(
     # Case: get_user_boundary_first, get_deny_edges_exact_first, pending_policy_completed_first.
     access_mock.jobs.complete_after(polls=1)
     job_id = generate(iam)
-    assert body(iam.get_service_last_accessed_details(JobId=job_id)) == {
+    assert without_metadata(iam.get_service_last_accessed_details(JobId=job_id)) == {
         "JobStatus": "IN_PROGRESS",
         "JobCreationDate": NOW,
         "IsTruncated": False,
@@ -148,7 +114,7 @@ def test_in_progress_with_entities_has_only_status_creation_date_and_is_truncate
     # Case: pending_query_before_mutation (no EntityDetailsList while IN_PROGRESS).
     access_mock.jobs.complete_after(polls=1)
     job_id = generate(iam)
-    assert body(
+    assert without_metadata(
         iam.get_service_last_accessed_details_with_entities(JobId=job_id, ServiceNamespace="s3")
     ) == {
         "JobStatus": "IN_PROGRESS",
@@ -225,7 +191,7 @@ def test_fail_next_makes_the_next_job_failed_with_that_error(
     # Rule chosen (AWS never observed failing): FAILED carries JobType, both dates, Error and [].
     access_mock.jobs.fail_next(code="ServiceFailure", message="Report generation failed.")
     job_id = generate(iam, granularity="ACTION_LEVEL")
-    assert body(iam.get_service_last_accessed_details(JobId=job_id)) == {
+    assert without_metadata(iam.get_service_last_accessed_details(JobId=job_id)) == {
         "JobStatus": "FAILED",
         "JobType": "ACTION_LEVEL",
         "JobCreationDate": NOW,
@@ -239,7 +205,7 @@ def test_fail_next_makes_the_next_job_failed_with_that_error(
 def test_failed_job_with_entities_carries_the_error(iam: Any, access_mock: AccessMock) -> None:
     access_mock.jobs.fail_next(code="ServiceFailure", message="Report generation failed.")
     job_id = generate(iam)
-    assert body(
+    assert without_metadata(
         iam.get_service_last_accessed_details_with_entities(JobId=job_id, ServiceNamespace="s3")
     ) == {
         "JobStatus": "FAILED",
@@ -280,14 +246,14 @@ def test_unknown_job_id_is_no_such_entity_on_get(iam: Any, job_id: str) -> None:
     # Case: unknown JobId, zero UUID or 36 'x' ("Job <id> does not exist.").
     with pytest.raises(ClientError) as excinfo:
         iam.get_service_last_accessed_details(JobId=job_id)
-    assert error_of(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
 
 
 @pytest.mark.parametrize("job_id", ["00000000-0000-0000-0000-000000000000", "x" * 36])
 def test_unknown_job_id_is_no_such_entity_on_with_entities(iam: Any, job_id: str) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.get_service_last_accessed_details_with_entities(JobId=job_id, ServiceNamespace="s3")
-    assert error_of(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
 
 
 @pytest.mark.parametrize(
@@ -296,7 +262,7 @@ def test_unknown_job_id_is_no_such_entity_on_with_entities(iam: Any, job_id: str
 )
 def test_short_job_id_is_a_validation_error(access_mock: AccessMock, operation: str) -> None:
     # Case: raw_get_short_job, raw_entities_short_job (JobId "bad").
-    raw = boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
+    raw = raw_client()
     arguments = (
         {"JobId": "bad"}
         if operation == "get_service_last_accessed_details"
@@ -304,7 +270,7 @@ def test_short_job_id_is_a_validation_error(access_mock: AccessMock, operation: 
     )
     with pytest.raises(ClientError) as excinfo:
         getattr(raw, operation)(**arguments)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'jobId' failed to satisfy constraint: "
@@ -320,7 +286,7 @@ def test_short_job_id_is_a_validation_error(access_mock: AccessMock, operation: 
 def user_client(iam: Any, name: str) -> Any:
     if name.lower() not in {user["UserName"].lower() for user in iam.list_users()["Users"]}:
         iam.create_user(UserName=name)
-    return client_with(iam.create_access_key(UserName=name)["AccessKey"])
+    return client_for("iam", iam.create_access_key(UserName=name)["AccessKey"])
 
 
 def test_same_user_reads_its_job_through_another_access_key(iam: Any) -> None:
@@ -342,10 +308,10 @@ def test_another_user_cannot_read_the_job(iam: Any) -> None:
     job_id = generate(reporter)
     with pytest.raises(ClientError) as excinfo:
         other.get_service_last_accessed_details(JobId=job_id)
-    assert error_of(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
     with pytest.raises(ClientError) as excinfo:
         other.get_service_last_accessed_details_with_entities(JobId=job_id, ServiceNamespace="s3")
-    assert error_of(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
 
 
 def test_a_user_cannot_read_the_original_callers_job(iam: Any) -> None:
@@ -354,7 +320,7 @@ def test_a_user_cannot_read_the_original_callers_job(iam: Any) -> None:
     reader = user_client(iam, "reader")
     with pytest.raises(ClientError) as excinfo:
         reader.get_service_last_accessed_details(JobId=job_id)
-    assert error_of(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
     assert iam.get_service_last_accessed_details(JobId=job_id)["JobStatus"] == "COMPLETED"
 
 
@@ -363,7 +329,7 @@ def assume(iam: Any, session_name: str) -> Any:
     credentials = sts.assume_role(
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/reporter", RoleSessionName=session_name
     )
-    return client_with(credentials["Credentials"])
+    return client_for("iam", credentials["Credentials"])
 
 
 def test_a_role_session_reads_its_own_job(iam: Any) -> None:
@@ -381,7 +347,7 @@ def test_another_session_of_the_same_role_cannot_read_the_job(iam: Any) -> None:
     job_id = generate(first)
     with pytest.raises(ClientError) as excinfo:
         second.get_service_last_accessed_details(JobId=job_id)
-    assert error_of(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"Job {job_id} does not exist.", 404)
 
 
 # ---- deliberate deviations: propagation delays ------------------------------------------------------

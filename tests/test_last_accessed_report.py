@@ -8,90 +8,33 @@ and RoleLastUsed read the same activity as the reports.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
-import botocore.config
 import pytest
 from botocore.exceptions import ClientError
+from support import (
+    ACCOUNT,
+    ALICE,
+    NOW,
+    TRUST_ROOT,
+    allow,
+    client_for,
+    document,
+    error_and_status,
+    generate,
+    rows_of,
+    services_of,
+    statement,
+)
 
 from iam_access_mock import AccessMock
 
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
 ALL_SERVICES = 456  # namespaces in IAM's service table (iam-service-names.tsv)
-TRUST_ROOT = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
-
-def statement(effect: str, actions: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": effect, "Action": actions, "Resource": resource, **extra}
-
-
-def document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(*actions: str, resource: Any = "*") -> str:
-    return document(statement("Allow", list(actions), resource))
 
 
 ALLOW_ALL = allow("*")
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-@pytest.fixture
-def raw_iam(access_mock: AccessMock) -> Any:
-    """A client that sends what botocore would refuse client-side."""
-    return boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
-
-
-def body(response: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
-
-
-def generate(iam: Any, arn: str = ALICE, granularity: str = "SERVICE_LEVEL") -> str:
-    return str(
-        iam.generate_service_last_accessed_details(Arn=arn, Granularity=granularity)["JobId"]
-    )
-
-
-def rows_of(iam: Any, arn: str = ALICE, granularity: str = "SERVICE_LEVEL") -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = iam.get_service_last_accessed_details(
-        JobId=generate(iam, arn, granularity)
-    )["ServicesLastAccessed"]
-    return rows
-
-
-def services_of(iam: Any, arn: str = ALICE) -> list[str]:
-    return [row["ServiceNamespace"] for row in rows_of(iam, arn)]
 
 
 def row_for(rows: list[dict[str, Any]], namespace: str) -> dict[str, Any]:
@@ -103,16 +46,6 @@ def user_with(iam: Any, name: str, *documents: str) -> str:
     for index, text in enumerate(documents):
         iam.put_user_policy(UserName=name, PolicyName=f"p{index}", PolicyDocument=text)
     return str(arn)
-
-
-def client_with(credentials: dict[str, Any], service: str, region: str = "us-east-1") -> Any:
-    return boto3.client(
-        service,
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-    )
 
 
 # ---- ServicesLastAccessed rows ---------------------------------------------------------------
@@ -197,7 +130,7 @@ def test_calls_made_under_the_mock_are_activity(iam: Any) -> None:
     # A real call signed with alice's key counts, with the region it was signed for.
     user_with(iam, "alice", allow("sts:GetCallerIdentity"))
     key = iam.create_access_key(UserName="alice")["AccessKey"]
-    client_with(key, "sts", region="eu-central-1").get_caller_identity()
+    client_for("sts", key, region="eu-central-1").get_caller_identity()
     row = rows_of(iam)[0]
     assert row["ServiceNamespace"] == "sts"
     assert (
@@ -219,7 +152,7 @@ def test_activity_right_before_generate_is_visible_at_once(
     # in the handler's docstring).
     user_with(iam, "alice", allow("iam:GetUser"))
     key = iam.create_access_key(UserName="alice")["AccessKey"]
-    client_with(key, "iam").get_user()
+    client_for("iam", key).get_user()
     access_mock.clock.advance(timedelta(seconds=1))
     rows = rows_of(iam, granularity="ACTION_LEVEL")
     assert rows[0]["LastAuthenticated"] == NOW
@@ -470,7 +403,7 @@ def test_role_report_names_the_role_not_the_session(iam: Any) -> None:
     session = boto3.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/svc/app", RoleSessionName="s1"
     )
-    client_with(session["Credentials"], "sts", region="ap-southeast-2").get_caller_identity()
+    client_for("sts", session["Credentials"], region="ap-southeast-2").get_caller_identity()
     row = rows_of(iam, f"arn:aws:iam::{ACCOUNT}:role/svc/app")[0]
     assert row["LastAuthenticatedEntity"] == f"arn:aws:iam::{ACCOUNT}:role/svc/app"
     assert row["LastAuthenticatedRegion"] == "ap-southeast-2"
@@ -669,7 +602,7 @@ def test_wildcard_in_the_action_vendor_is_rejected(iam: Any) -> None:
     iam.create_user(UserName="alice")
     with pytest.raises(ClientError) as excinfo:
         iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=allow("s*:Get*"))
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "MalformedPolicyDocument",
         "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards.",
         400,
@@ -823,7 +756,7 @@ def test_max_items_outside_1_to_1000_is_a_validation_error(
     job_id = generate(raw_iam)
     with pytest.raises(ClientError) as excinfo:
         raw_iam.get_service_last_accessed_details(JobId=job_id, MaxItems=max_items)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         f"1 validation error detected: Value at 'maxItems' failed to satisfy constraint: Member must have value {rule}",
         400,
@@ -841,7 +774,7 @@ def test_garbage_marker_is_invalid_marker(iam: Any) -> None:
     user_with(iam, "alice", allow("s3:GetObject"))
     with pytest.raises(ClientError) as excinfo:
         iam.get_service_last_accessed_details(JobId=generate(iam), Marker="invalid")
-    assert error_of(excinfo) == ("ValidationError", "Invalid Marker.", 400)
+    assert error_and_status(excinfo) == ("ValidationError", "Invalid Marker.", 400)
 
 
 def test_empty_marker_is_not_printable_ascii(raw_iam: Any) -> None:
@@ -849,7 +782,7 @@ def test_empty_marker_is_not_printable_ascii(raw_iam: Any) -> None:
     user_with(raw_iam, "alice", allow("s3:GetObject"))
     with pytest.raises(ClientError) as excinfo:
         raw_iam.get_service_last_accessed_details(JobId=generate(raw_iam), Marker="")
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         "The specified value for marker is invalid. It must contain only printable ASCII characters.",
         400,
@@ -862,7 +795,7 @@ def test_marker_of_another_job_is_invalid_input(iam: Any) -> None:
     marker = iam.get_service_last_accessed_details(JobId=generate(iam), MaxItems=1)["Marker"]
     with pytest.raises(ClientError) as excinfo:
         iam.get_service_last_accessed_details(JobId=generate(iam), Marker=marker)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         "The marker passed in the request was invalid.",
         400,
@@ -887,7 +820,7 @@ def test_access_key_last_used_and_the_report_read_the_same_call(
     user_with(iam, "alice", allow("sts:GetCallerIdentity"))
     key = iam.create_access_key(UserName="alice")["AccessKey"]
     access_mock.clock.set(NOW + timedelta(seconds=42))
-    client_with(key, "sts", region="eu-west-2").get_caller_identity()
+    client_for("sts", key, region="eu-west-2").get_caller_identity()
     last_used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
     assert last_used["UserName"] == "alice"
     assert last_used["AccessKeyLastUsed"] == {
@@ -915,7 +848,7 @@ def test_role_last_used_and_the_report_read_the_same_session_call(
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/app", RoleSessionName="s1"
     )
     access_mock.clock.set(NOW + timedelta(minutes=5))
-    client_with(session["Credentials"], "sts", region="ca-central-1").get_caller_identity()
+    client_for("sts", session["Credentials"], region="ca-central-1").get_caller_identity()
     expected = {"LastUsedDate": NOW + timedelta(minutes=5), "Region": "ca-central-1"}
     assert iam.get_role(RoleName="app")["Role"]["RoleLastUsed"] == expected
     details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]

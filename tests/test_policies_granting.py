@@ -7,67 +7,22 @@ within a namespace varied between identical calls, so these tests compare them a
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from typing import Any
 
-import boto3
-import botocore.config
 import pytest
 from botocore.exceptions import ClientError
-
-from iam_access_mock import AccessMock
-from iam_access_mock.policy import catalogue
-
-ACCOUNT = "123456789012"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-CALLER = f"arn:aws:iam::{ACCOUNT}:root"
-ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
-TRUST_ROOT = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
+from support import (
+    ACCOUNT,
+    ALICE,
+    ROOT,
+    TRUST_ROOT,
+    allow,
+    document,
+    error_and_status,
+    statement,
 )
 
-
-def statement(effect: str, actions: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": effect, "Action": actions, "Resource": resource, **extra}
-
-
-def document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(*actions: str, resource: Any = "*") -> str:
-    return document(statement("Allow", list(actions), resource))
-
-
-@pytest.fixture
-def iam(access_mock: AccessMock) -> Any:
-    access_mock.clock.set(NOW)
-    return boto3.client("iam")
-
-
-@pytest.fixture
-def raw_iam(access_mock: AccessMock) -> Any:
-    """A client that sends what botocore would refuse client-side."""
-    return boto3.client("iam", config=botocore.config.Config(parameter_validation=False))
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
+from iam_access_mock.policy import catalogue
 
 
 def grants(iam: Any, arn: str, *namespaces: str) -> dict[str, list[str]]:
@@ -336,7 +291,7 @@ def test_invalid_namespaces_are_all_listed(iam: Any) -> None:
         iam.list_policies_granting_service_access(
             Arn=ALICE, ServiceNamespaces=["s3", "stackdunmodeled", "S3", "IAM", "stackd_unknown"]
         )
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         "Invalid service namespace: [stackdunmodeled, S3, IAM, stackd_unknown]",
         400,
@@ -349,7 +304,7 @@ def test_malformed_namespace_is_a_validation_error(raw_iam: Any, namespace: str)
     raw_iam.create_user(UserName="alice")
     with pytest.raises(ClientError) as excinfo:
         raw_iam.list_policies_granting_service_access(Arn=ALICE, ServiceNamespaces=[namespace])
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'serviceNamespaces' failed to satisfy constraint: "
@@ -366,7 +321,7 @@ def test_more_than_200_namespaces_is_a_validation_error(iam: Any) -> None:
     iam.create_user(UserName="alice")
     with pytest.raises(ClientError) as excinfo:
         iam.list_policies_granting_service_access(Arn=ALICE, ServiceNamespaces=["s3"] * 201)
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'serviceNamespaces' failed to satisfy constraint: "
@@ -381,7 +336,7 @@ def test_empty_namespace_list_is_a_validation_error(raw_iam: Any) -> None:
     raw_iam.create_user(UserName="alice")
     with pytest.raises(ClientError) as excinfo:
         raw_iam.list_policies_granting_service_access(Arn=ALICE, ServiceNamespaces=[])
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         "1 validation error detected: Value at 'serviceNamespaces' failed to satisfy constraint: Member must not be null",
         400,
@@ -392,7 +347,7 @@ def test_short_arn_is_a_validation_error(raw_iam: Any) -> None:
     # Case: raw_grants_* (Arn "bad").
     with pytest.raises(ClientError) as excinfo:
         raw_iam.list_policies_granting_service_access(Arn="bad", ServiceNamespaces=["s3"])
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "ValidationError",
         (
             "1 validation error detected: Value at 'arn' failed to satisfy constraint: "
@@ -420,7 +375,7 @@ def test_policy_arn_is_invalid_input(iam: Any) -> None:
     )["Policy"]["Arn"]
     with pytest.raises(ClientError) as excinfo:
         iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["s3"])
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "InvalidInput",
         f"Invalid Entity Arn: {arn} is not supported.",
         400,
@@ -432,7 +387,11 @@ def test_root_arn_cannot_be_extracted(iam: Any) -> None:
     arn = f"arn:aws:iam::{ACCOUNT}:root"
     with pytest.raises(ClientError) as excinfo:
         iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["s3"])
-    assert error_of(excinfo) == ("InvalidInput", f"Could not extract entity from ARN : {arn}", 400)
+    assert error_and_status(excinfo) == (
+        "InvalidInput",
+        f"Could not extract entity from ARN : {arn}",
+        400,
+    )
 
 
 def test_missing_user_is_no_such_entity(iam: Any) -> None:
@@ -440,7 +399,7 @@ def test_missing_user_is_no_such_entity(iam: Any) -> None:
     arn = f"arn:aws:iam::{ACCOUNT}:user/stackd/missing"
     with pytest.raises(ClientError) as excinfo:
         iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["s3"])
-    assert error_of(excinfo) == ("NoSuchEntity", f"ARN {arn} does not exist.", 404)
+    assert error_and_status(excinfo) == ("NoSuchEntity", f"ARN {arn} does not exist.", 404)
 
 
 def test_other_accounts_arn_is_access_denied(iam: Any) -> None:
@@ -448,9 +407,9 @@ def test_other_accounts_arn_is_access_denied(iam: Any) -> None:
     arn = "arn:aws:iam::999999999999:user/stackd/target"
     with pytest.raises(ClientError) as excinfo:
         iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["s3"])
-    assert error_of(excinfo) == (
+    assert error_and_status(excinfo) == (
         "AccessDenied",
-        f"User: {CALLER} is not authorized to perform the operation on {arn}",
+        f"User: {ROOT} is not authorized to perform the operation on {arn}",
         403,
     )
 
@@ -467,7 +426,7 @@ def test_non_iam_or_other_partition_arn_is_a_validation_error(
 ) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["s3"])
-    assert error_of(excinfo) == ("ValidationError", message, 400)
+    assert error_and_status(excinfo) == ("ValidationError", message, 400)
 
 
 # ---- pages ------------------------------------------------------------------------------------------
@@ -517,7 +476,7 @@ def test_garbage_marker_is_invalid_marker(iam: Any) -> None:
         iam.list_policies_granting_service_access(
             Arn=ALICE, ServiceNamespaces=["s3"], Marker="invalid"
         )
-    assert error_of(excinfo) == ("ValidationError", "Invalid Marker.", 400)
+    assert error_and_status(excinfo) == ("ValidationError", "Invalid Marker.", 400)
 
 
 def test_marker_for_another_namespace_list_is_invalid_marker(iam: Any) -> None:
@@ -531,4 +490,4 @@ def test_marker_for_another_namespace_list_is_invalid_marker(iam: Any) -> None:
         iam.list_policies_granting_service_access(
             Arn=arn, ServiceNamespaces=namespaces[:39], Marker=marker
         )
-    assert error_of(excinfo) == ("ValidationError", "Invalid Marker.", 400)
+    assert error_and_status(excinfo) == ("ValidationError", "Invalid Marker.", 400)

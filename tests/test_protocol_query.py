@@ -21,8 +21,7 @@ import botocore.handlers
 import botocore.session
 import pytest
 from botocore import xform_name
-from botocore.exceptions import ClientError
-from test_codec_conformance import botocore_parse, botocore_request
+from support import botocore_parse, botocore_request, client_error, parse_form
 
 from iam_access_mock import mock_access
 from iam_access_mock.errors import MalformedInput
@@ -33,13 +32,6 @@ IAM = _session.get_service_model("iam")
 STS = _session.get_service_model("sts")
 QUERY = codec_for("query")
 WHEN = datetime(2026, 9, 11, 15, 26, 19, 516000, tzinfo=timezone.utc)
-
-
-def parse_form(model: Any, operation_name: str, form: list[tuple[str, str]]) -> dict[str, Any]:
-    operation = model.operation_model(operation_name)
-    body = urlencode([("Action", operation_name), ("Version", model.api_version), *form])
-    request = HttpRequest("POST", "https://iam.amazonaws.com/", "/", "", {}, body.encode())
-    return QUERY.parse(request, operation)
 
 
 def round_trip(model: Any, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -75,17 +67,6 @@ def send_form(client: Any, operation_name: str, form: list[tuple[str, str]]) -> 
         return getattr(client, xform_name(operation_name))()
     finally:
         client.meta.events.unregister(event, replace_body)
-
-
-def client_error(call: Any) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as excinfo:
-        call()
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 # ---- requests botocore builds ------------------------------------------------------------

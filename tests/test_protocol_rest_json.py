@@ -19,7 +19,7 @@ import pytest
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.exceptions import ClientError
 from botocore.serialize import create_serializer
-from test_codec_conformance import botocore_parse, botocore_request
+from support import botocore_parse, botocore_request
 
 from iam_access_mock import mock_access
 from iam_access_mock import services as service_registry

@@ -29,6 +29,7 @@ from ...errors import ValidationError
 from ...pagination import MarkerScopeMismatch, decode_marker, invalid_marker, paginate
 from ...service import RequestContext
 from . import aws_managed, provider
+from .groups import group_dict
 from .inline import sorted_inline_names
 from .naming import boundary_dict
 from .policies import (
@@ -158,11 +159,7 @@ def _user_detail(store: IamStore, user: User) -> dict[str, Any]:
 
 def _group_detail(store: IamStore, group: Group) -> dict[str, Any]:
     return {
-        "Path": group.path,
-        "GroupName": group.name,
-        "GroupId": group.unique_id,
-        "Arn": group.arn,
-        "CreateDate": group.created,
+        **group_dict(group),
         "GroupPolicyList": _inline_list(group),
         "AttachedManagedPolicies": attached_policy_entries(store, group),
     }
