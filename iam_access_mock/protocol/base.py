@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from botocore.model import OperationModel
+from botocore.model import OperationModel, Shape
 
 from ..errors import ServiceError
 
@@ -71,3 +71,29 @@ def parse_timestamp(value: Any) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def members_by_wire_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
+    """Map each member's wire name (``locationName``, else the member name) to (member name,
+    member shape), for parsing; cached on the shape."""
+    plan = shape.__dict__.get("_iam_mock_by_wire_name")
+    if plan is None:
+        plan = {
+            member.serialization.get("name", name): (name, member)
+            for name, member in shape.members.items()
+        }
+        shape.__dict__["_iam_mock_by_wire_name"] = plan
+    return plan
+
+
+def members_by_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
+    """Map each member name to (wire name, member shape), for rendering; cached on the shape."""
+    plan = shape.__dict__.get("_iam_mock_by_name")
+    if plan is None:
+        plan = {
+            name: (member.serialization.get("name", name), member)
+            for name, member in shape.members.items()
+        }
+        shape.__dict__["_iam_mock_by_name"] = plan
+    return plan
+

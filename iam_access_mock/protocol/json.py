@@ -13,7 +13,16 @@ from typing import Any
 from botocore.model import OperationModel, Shape
 
 from ..errors import ServiceError
-from .base import Codec, HttpRequest, HttpResponse, epoch_seconds, iso8601, parse_timestamp
+from .base import (
+    Codec,
+    HttpRequest,
+    HttpResponse,
+    epoch_seconds,
+    iso8601,
+    members_by_name,
+    members_by_wire_name,
+    parse_timestamp,
+)
 
 
 class SerializationException(ServiceError):
@@ -39,28 +48,6 @@ _EXPECTED = {
 _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
-def _by_json_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
-    """Map each member's JSON key (``locationName`` or the member name) to (name, shape); cached."""
-    plan = shape.__dict__.get("_iam_mock_json_in")
-    if plan is None:
-        plan = {
-            member.serialization.get("name", name): (name, member)
-            for name, member in shape.members.items()
-        }
-        shape.__dict__["_iam_mock_json_in"] = plan
-    return plan
-
-
-def _by_member_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
-    """Map each member name to (JSON key, member shape); cached."""
-    plan = shape.__dict__.get("_iam_mock_json_out")
-    if plan is None:
-        plan = {
-            name: (member.serialization.get("name", name), member)
-            for name, member in shape.members.items()
-        }
-        shape.__dict__["_iam_mock_json_out"] = plan
-    return plan
 
 
 def _wrong_type(kind: str, value: Any) -> SerializationException:
@@ -85,7 +72,7 @@ def decode_value(shape: Shape, value: Any) -> Any:
             raise SerializationException("Start of structure or map found where not expected.")
         if shape.metadata.get("document"):
             return value
-        members = _by_json_name(shape)
+        members = members_by_wire_name(shape)
         out = {}
         for key, item in value.items():
             target = members.get(key)
@@ -139,7 +126,7 @@ def encode_value(shape: Shape, value: Any, default_timestamp: str) -> Any:
     if kind == "structure":
         if shape.metadata.get("document"):
             return value
-        members = _by_member_name(shape)
+        members = members_by_name(shape)
         out = {}
         for name, item in value.items():
             if item is not None:

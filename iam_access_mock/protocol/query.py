@@ -13,7 +13,15 @@ from urllib.parse import parse_qsl
 from botocore.model import OperationModel, Shape
 
 from ..errors import MalformedInput, ServiceError
-from .base import Codec, HttpRequest, HttpResponse, iso8601, parse_timestamp
+from .base import (
+    Codec,
+    HttpRequest,
+    HttpResponse,
+    iso8601,
+    members_by_name,
+    members_by_wire_name,
+    parse_timestamp,
+)
 
 _XML_CONTENT_TYPE = "text/xml"
 
@@ -53,28 +61,6 @@ def _escape(text: str) -> str:
     return text
 
 
-def _wire_members(shape: Shape) -> dict[str, tuple[str, Shape]]:
-    """Map each member's wire name to (member name, member shape); cached on the shape."""
-    plan = shape.__dict__.get("_iam_mock_wire_members")
-    if plan is None:
-        plan = {
-            member.serialization.get("name", name): (name, member)
-            for name, member in shape.members.items()
-        }
-        shape.__dict__["_iam_mock_wire_members"] = plan
-    return plan
-
-
-def _xml_members(shape: Shape) -> dict[str, tuple[str, Shape]]:
-    """Map each member name to (XML element name, member shape); cached on the shape."""
-    plan = shape.__dict__.get("_iam_mock_xml_members")
-    if plan is None:
-        plan = {
-            name: (member.serialization.get("name", name), member)
-            for name, member in shape.members.items()
-        }
-        shape.__dict__["_iam_mock_xml_members"] = plan
-    return plan
 
 
 class QueryCodec(Codec):
@@ -122,7 +108,7 @@ class QueryCodec(Codec):
         )
 
     def _render_structure(self, shape: Shape, value: Mapping[str, Any], parts: list[str]) -> None:
-        members = _xml_members(shape)
+        members = members_by_name(shape)
         for name, item in value.items():
             if item is None:
                 continue
@@ -223,7 +209,7 @@ def _structure(shape: Shape, node: Any, path: str, after_index: bool = False) ->
     out: dict[str, Any] = {}
     if not isinstance(node, dict):
         return out  # ``Struct=x``: a structure sent as a bare value has no members
-    members = _wire_members(shape)
+    members = members_by_wire_name(shape)
     for wire_name, child in node.items():
         target = members.get(wire_name)
         if target is None:
