@@ -132,10 +132,6 @@ def _restore_environment() -> None:
     _saved_environment.clear()
 
 
-def active_mock() -> AccessMock | None:
-    """The handle of the activation in force, if any."""
-    return _handle
-
 
 class mock_access:
     """Activate the mock: ``@mock_access``, ``@mock_access()``, ``with mock_access() as aws``,

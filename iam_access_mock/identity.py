@@ -115,9 +115,6 @@ class CredentialBook:
         if credential is not None:
             credential.revoked = True
 
-    def for_entity(self, entity_id: str) -> list[Credential]:
-        return [c for c in self._by_key.values() if c.entity_id == entity_id and not c.revoked]
-
     def resolve(self, access_key_id: str | None, user_lookup: Callable[[str, str], tuple[str, str] | None]) -> Principal:
         """The principal behind a key; unknown keys act as the default account's root.
 

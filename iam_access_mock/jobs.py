@@ -11,14 +11,14 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock
 from .errors import MockConfigurationError
 
-IN_PROGRESS, COMPLETED, FAILED, CANCELED = "IN_PROGRESS", "COMPLETED", "FAILED", "CANCELED"
+IN_PROGRESS, COMPLETED, FAILED = "IN_PROGRESS", "COMPLETED", "FAILED"
 
 
 @dataclass
@@ -37,7 +37,6 @@ class Job:
     completed: datetime | None = None
     final_status: str | None = None
     polls: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def poll(self, now: datetime) -> str:
         """Observe the job once (a Get call) and return its status."""
@@ -48,12 +47,6 @@ class Job:
                 self.completed = self.done_at if self.done_at is not None else now
                 self.completed = max(self.completed, self.created)
         return self.final_status or IN_PROGRESS
-
-    def cancel(self, now: datetime) -> None:
-        if self.final_status is None:
-            self.final_status = CANCELED
-            self.completed = now
-
 
 class JobControls:
     """How new jobs complete; the same controls serve every job kind (``aws.jobs``)."""
@@ -82,9 +75,6 @@ class JobControls:
         with self._lock:
             self._polls = polls or 0
             self._duration = duration
-
-    def complete_immediately(self) -> None:
-        self.complete_after(polls=0)
 
     def fail_next(self, code: str = "ServiceFailure", message: str = "The job failed.") -> None:
         """Make the next job created (of any kind) end FAILED with this error."""
@@ -120,6 +110,3 @@ class JobControls:
         if job is None or job.kind != kind or job.owner != owner or job.scope != scope:
             return None
         return job
-
-    def all(self, kind: str, scope: Hashable) -> list[Job]:
-        return [job for job in self._jobs.values() if job.kind == kind and job.scope == scope]
