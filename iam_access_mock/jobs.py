@@ -48,6 +48,7 @@ class Job:
                 self.completed = max(self.completed, self.created)
         return self.final_status or IN_PROGRESS
 
+
 class JobControls:
     """How new jobs complete; the same controls serve every job kind (``aws.jobs``)."""
 
