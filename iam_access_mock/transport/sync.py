@@ -1,4 +1,4 @@
-"""The only module that touches botocore internals.
+"""The wrappers on botocore's own (synchronous) classes.
 
 Wrappers on each loaded botocore copy (the AWS CLI v1 can load its own copy under the name
 ``botocore``) are installed once and do nothing unless a world is active:
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import threading
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -25,17 +24,15 @@ from urllib.parse import urlsplit
 
 import wrapt
 
-from .activation import FAKE_ENVIRONMENT
-from .dispatch import handle
-from .errors import NotServed
-from .protocol import HttpRequest
+from ..activation import FAKE_ENVIRONMENT
+from ..dispatch import handle
+from ..errors import NotServed
+from ..protocol import HttpRequest
+from . import active
 
 # Package names under which a botocore copy may be loaded. The AWS CLI v1 aliases its
 # bundled copy to "botocore"; "awscli.botocore" exists only if imported by that name.
 BOTOCORE_PACKAGES = ("botocore", "awscli.botocore")
-
-_install_lock = threading.Lock()
-_active_world: Any = None
 
 _OPERATION_ATTR = "_iam_access_mock_operation"
 _PATCHED_ATTR = "_iam_access_mock_patched"
@@ -69,7 +66,7 @@ class _Body:
 
 
 def _note_operation(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
-    if _active_world is not None:
+    if active.world is not None:
         request = args[0] if args else kwargs["request"]
         operation = args[1] if len(args) > 1 else kwargs["operation_model"]
         context = args[2] if len(args) > 2 else kwargs.get("context") or {}
@@ -81,7 +78,7 @@ def _answerer(response_class: type) -> Callable[..., Any]:
     """The ``Endpoint._send`` wrapper of one botocore copy, building that copy's AWSResponse."""
 
     def answer(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
-        world = _active_world
+        world = active.world
         if world is None:
             return wrapped(*args, **kwargs)
         response = serve(world, args[0] if args else kwargs["request"])
@@ -98,7 +95,7 @@ def _refuser(error_class: type) -> Callable[..., Any]:
     """The ``URLLib3Session.send`` wrapper of one botocore copy: no network while active."""
 
     def refuse(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
-        if _active_world is None:
+        if active.world is None:
             return wrapped(*args, **kwargs)
         request = args[0] if args else kwargs["request"]
         raise error_class(
@@ -115,7 +112,7 @@ def _fake_credentials_for_anonymous_clients(
     # Only a client created with no credentials reaches here with None: unsigned clients
     # get no auth object at all and keep sending unsigned requests.
     if (
-        _active_world is not None
+        active.world is not None
         and auth is not None
         and getattr(auth, "credentials", True) is None
     ):
@@ -158,7 +155,7 @@ def serve(world: Any, request: Any) -> ServedResponse:
     return ServedResponse(url, response.status, response.headers, response.body)
 
 
-def _install_copy(package: str) -> None:
+def install_copy(package: str) -> None:
     endpoint = sys.modules.get(package + ".endpoint")
     if endpoint is None:
         if package != "botocore":
@@ -182,22 +179,3 @@ def _install_copy(package: str) -> None:
         signers, "RequestSigner.get_auth_instance", _fake_credentials_for_anonymous_clients
     )
     setattr(endpoint, _PATCHED_ATTR, True)
-
-
-def install() -> None:
-    """Wrap every loaded botocore copy once; cheap to call again."""
-    with _install_lock:
-        for package in BOTOCORE_PACKAGES:
-            _install_copy(package)
-
-
-def activate(world: Any) -> None:
-    """Serve every botocore request from ``world`` until ``deactivate``."""
-    global _active_world
-    install()
-    _active_world = world
-
-
-def deactivate() -> None:
-    global _active_world
-    _active_world = None

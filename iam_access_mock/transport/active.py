@@ -1,0 +1,10 @@
+"""The world that intercepted requests are answered from: ``None`` while no mock is active.
+
+Every wrapper reads ``active.world`` on each call, so installing them once is enough.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+world: Any = None
