@@ -107,6 +107,20 @@ def test_freezegun_moves_the_clock(access_mock: AccessMock) -> None:
     freezegun = pytest.importorskip("freezegun")
     with freezegun.freeze_time("2031-05-06 07:08:09"):
         assert access_mock.clock.now() == datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+        iam = boto3.client("iam")
+        created = iam.create_user(UserName="frozen")["User"]["CreateDate"]
+        assert created == datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    assert access_mock.clock.now().year < 2031
+
+
+def test_time_machine_moves_the_clock(access_mock: AccessMock) -> None:
+    time_machine = pytest.importorskip("time_machine")
+    with time_machine.travel(datetime(2032, 7, 8, 9, 10, 11, tzinfo=timezone.utc), tick=False):
+        assert access_mock.clock.now() == datetime(2032, 7, 8, 9, 10, 11, tzinfo=timezone.utc)
+        iam = boto3.client("iam")
+        created = iam.create_user(UserName="travelled")["User"]["CreateDate"]
+        assert created == datetime(2032, 7, 8, 9, 10, 11, tzinfo=timezone.utc)
+    assert access_mock.clock.now().year < 2032
 
 
 @pytest.mark.parametrize("value", ["2026-09-11T15:26:19Z", date(2026, 9, 11), 1789140379, None])

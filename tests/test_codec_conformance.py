@@ -18,7 +18,7 @@ from botocore.model import ServiceModel, Shape
 from botocore.validate import ParamValidator
 from support import botocore_parse, botocore_request, without_metadata
 
-from iam_access_mock.protocol import codec_for
+from iam_access_mock.protocol import codec_for, protocol_of
 from iam_access_mock.services import provider_for, served_services
 
 # The services whose every operation the codecs must already get right.
@@ -187,7 +187,7 @@ MODELLED = modelled_operations()
 
 def check_output_round_trip(service: str, operation_name: str) -> None:
     operation = service_model(service).operation_model(operation_name)
-    codec = codec_for(operation.service_model.resolved_protocol)
+    codec = codec_for(protocol_of(operation.service_model))
     for variant, sample in samples(operation.output_shape, OUTPUT_INSTANT):
         if operation.output_shape is not None:
             assert_conforms(operation.output_shape, sample)
@@ -200,7 +200,7 @@ def check_output_round_trip(service: str, operation_name: str) -> None:
 
 def check_input_round_trip(service: str, operation_name: str) -> None:
     operation = service_model(service).operation_model(operation_name)
-    codec = codec_for(operation.service_model.resolved_protocol)
+    codec = codec_for(protocol_of(operation.service_model))
     for variant, sample in samples(operation.input_shape, INPUT_INSTANT):
         if operation.input_shape is not None:
             assert_conforms(operation.input_shape, sample)
@@ -216,7 +216,7 @@ def test_the_walk_sees_every_handler() -> None:
 
 @pytest.mark.parametrize("service", served_services())
 def test_every_served_service_has_a_full_codec(service: str) -> None:
-    protocol = service_model(service).resolved_protocol
+    protocol = protocol_of(service_model(service))
     assert type(codec_for(protocol)).__name__ in ("QueryCodec", "JsonCodec", "RestJsonCodec")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
-from support import parse_form
+from support import needs_operation, parse_form
 
 from iam_access_mock.protocol.constraints import Violation, check, validation_message
 
@@ -183,6 +183,7 @@ def test_policy_document_with_a_c1_control_character_breaks_aws_server_pattern()
     )
 
 
+@needs_operation("iam", "PutAccountProperties")
 def test_empty_account_properties_map_is_null() -> None:
     assert iam_message("PutAccountProperties", []) == (
         "1 validation error detected: Value at 'properties' failed to satisfy constraint: Member must not be null"
@@ -320,6 +321,7 @@ def test_sts_prints_null_for_a_missing_member() -> None:
     )
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 @pytest.mark.parametrize(
     ("algorithm", "expected"),
     [
@@ -342,6 +344,7 @@ def test_sts_signing_algorithm_length(algorithm: str, expected: str) -> None:
     assert sts_message("GetWebIdentityToken", form) == f"1 validation error detected: {expected}"
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 @pytest.mark.parametrize("audience", [[], [("Audience", "")]], ids=["absent", "empty-list"])
 def test_sts_missing_or_empty_audience_is_null(audience: list[tuple[str, str]]) -> None:
     assert sts_message("GetWebIdentityToken", [("SigningAlgorithm", "RS256"), *audience]) == (
@@ -349,6 +352,7 @@ def test_sts_missing_or_empty_audience_is_null(audience: list[tuple[str, str]]) 
     )
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 def test_sts_empty_audience_member_prints_the_list_as_java_does() -> None:
     form = [("SigningAlgorithm", "RS256"), ("Audience.member.1", "")]
     assert sts_message("GetWebIdentityToken", form) == (
@@ -358,6 +362,7 @@ def test_sts_empty_audience_member_prints_the_list_as_java_does() -> None:
     )
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 def test_sts_eleven_audiences() -> None:
     form = [("SigningAlgorithm", "RS256")] + [
         (f"Audience.member.{i + 1}", str(i)) for i in range(11)
@@ -368,6 +373,7 @@ def test_sts_eleven_audiences() -> None:
     )
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 @pytest.mark.parametrize(
     ("seconds", "rule"),
     [
@@ -386,6 +392,7 @@ def test_sts_duration_bounds(seconds: str, rule: str) -> None:
 KEY_PATTERN_RULE = "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
@@ -432,6 +439,7 @@ def test_sts_tag_rules(key: str, value: str, expected: str) -> None:
     assert sts_message("GetWebIdentityToken", form) == expected
 
 
+@needs_operation("sts", "GetWebIdentityToken")
 def test_sts_prints_too_many_tags_as_java_objects() -> None:
     form = [("SigningAlgorithm", "RS256"), ("Audience.member.1", "a")]
     for i in range(51):

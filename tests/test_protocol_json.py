@@ -15,7 +15,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from support import botocore_parse, botocore_request
+from support import needs_operation, botocore_parse, botocore_request
 
 from iam_access_mock import mock_access
 from iam_access_mock import services as service_registry
@@ -75,6 +75,7 @@ def test_target_header_and_body() -> None:
     assert parsed == params
 
 
+@needs_operation("organizations", "TerminateResponsibilityTransfer")
 def test_integers_structures_and_timestamps() -> None:
     assert round_trip(
         "ListAccountsForParent", {"ParentId": "r-abcd", "NextToken": "t", "MaxResults": 20}
@@ -135,6 +136,7 @@ def test_wrong_container_types() -> None:
     )
 
 
+@needs_operation("organizations", "TerminateResponsibilityTransfer")
 def test_timestamp_in_a_request_may_be_epoch_or_iso() -> None:
     for text in (b"1789140379.516", b'"2026-09-11T15:26:19.516Z"'):
         parsed = parse_body(

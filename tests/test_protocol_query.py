@@ -21,7 +21,7 @@ import botocore.handlers
 import botocore.session
 import pytest
 from botocore import xform_name
-from support import botocore_parse, botocore_request, client_error, parse_form
+from support import needs_operation, botocore_parse, botocore_request, client_error, parse_form
 
 from iam_access_mock import mock_access
 from iam_access_mock.errors import MalformedInput
@@ -114,6 +114,7 @@ def test_booleans(only_attached: bool) -> None:
     assert round_trip(IAM, "ListPolicies", params) == params
 
 
+@needs_operation("iam", "PutAccountProperties")
 def test_maps() -> None:
     params = {"Properties": {"RoleManager/Enabled": "true", "Other/Key": "a&b"}}
     assert round_trip(IAM, "PutAccountProperties", params) == params
@@ -333,6 +334,7 @@ def test_repeated_key_keeps_the_last_value() -> None:
     }
 
 
+@needs_operation("iam", "PutAccountProperties")
 def test_map_entries_without_key_or_value_are_ignored() -> None:
     form = [
         ("Properties.entry.1.key", "A/B"),
@@ -343,6 +345,7 @@ def test_map_entries_without_key_or_value_are_ignored() -> None:
     assert parse_form(IAM, "PutAccountProperties", form) == {"Properties": {"A/B": "1"}}
 
 
+@needs_operation("iam", "PutAccountProperties")
 def test_map_index_rules_match_the_list_rules() -> None:
     assert malformed(
         IAM,

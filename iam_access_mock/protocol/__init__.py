@@ -7,7 +7,7 @@ by the model's member names.
 
 from __future__ import annotations
 
-from .base import Codec, HttpRequest, HttpResponse
+from .base import Codec, HttpRequest, HttpResponse, protocol_of
 from .json import JsonCodec
 from .query import QueryCodec
 from .rest_json import RestJsonCodec
@@ -22,8 +22,8 @@ _ERROR_ONLY = ErrorOnlyCodec()
 
 
 def codec_for(protocol: str) -> Codec:
-    """The codec for a botocore ``resolved_protocol``; other protocols can only render errors."""
+    """The codec for a protocol (see ``protocol_of``); other protocols can only render errors."""
     return _CODECS.get(protocol, _ERROR_ONLY)
 
 
-__all__ = ["Codec", "HttpRequest", "HttpResponse", "codec_for"]
+__all__ = ["Codec", "HttpRequest", "HttpResponse", "codec_for", "protocol_of"]

@@ -7,9 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from botocore.model import OperationModel, Shape
+from botocore.model import OperationModel, ServiceModel, Shape
 
 from ..errors import ServiceError
+
+
+def protocol_of(service_model: ServiceModel) -> str:
+    """The protocol botocore's client speaks for this service.
+
+    botocore 1.38.31 added ``resolved_protocol`` (the first protocol of the model's
+    ``protocols`` list that botocore supports); older copies read ``metadata["protocol"]``.
+    """
+    resolved = getattr(service_model, "resolved_protocol", None)
+    return resolved if resolved is not None else service_model.metadata["protocol"]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.model import OperationModel
 
 from ..errors import ServiceError
-from .base import Codec, HttpRequest, HttpResponse
+from .base import Codec, HttpRequest, HttpResponse, protocol_of
 from .query import _escape
 
 
@@ -46,7 +46,7 @@ class ErrorOnlyCodec(Codec):
     def render_error(
         self, operation: OperationModel, error: ServiceError, request_id: str
     ) -> HttpResponse:
-        protocol = operation.service_model.resolved_protocol
+        protocol = protocol_of(operation.service_model)
         headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id}
         code, message = _escape(error.code), _escape(error.message)
         if protocol == "ec2":
