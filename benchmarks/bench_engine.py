@@ -38,6 +38,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from iam_access_mock import mock_access
+from iam_access_mock.transport.sync import _OPERATION_ATTR
 
 TARGETS = {"get_user": 1.15}
 ENTER_EXIT_TARGET_US = 100.0
@@ -94,6 +95,10 @@ def _canned_responder(body: bytes) -> Callable[..., AWSResponse]:
     }
 
     def respond(request: Any, **_: Any) -> AWSResponse:
+        # The floor is botocore alone: taking the mock's note off the request keeps the
+        # mock from recording this canned answer as activity, as it records any call a
+        # before-send handler (moto's) answers.
+        request.__dict__.pop(_OPERATION_ATTR, None)
         # A fresh response per call, built the way the mock's transport builds its own.
         response = AWSResponse(request.url, 200, headers, _CannedRaw(body))
         response._content = body

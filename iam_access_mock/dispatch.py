@@ -9,9 +9,9 @@ from typing import Any
 from botocore.model import OperationModel
 
 from .errors import NotServed, ServiceError
-from .identity import credential_scope
+from .identity import Principal, credential_scope
 from .policy.prefixes import iam_prefix_for
-from .protocol import HttpRequest, HttpResponse, codec_for
+from .protocol import HttpRequest, HttpResponse, codec_for, protocol_of
 from .protocol.constraints import check
 from .service import RequestContext
 from .services import provider_for
@@ -36,17 +36,35 @@ def new_request_id() -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
+def identify_and_record(
+    world: World, authorization: Any, operation: OperationModel, client_region: str | None
+) -> tuple[Principal, str, bool]:
+    """Identify the caller of one call and record the attempt as its principal's activity.
+
+    The one way a call becomes activity, whoever answers it: ``handle`` for the calls the
+    mock serves, the transport for calls a ``before-send`` handler (moto's) answered.
+    Returns the principal, the region the call counts in (the signing region, else the
+    client's) and whether the request was signed. A key ``World.identify`` rejects raises
+    (InvalidClientTokenId, ExpiredToken) and records nothing.
+    """
+    scope = credential_scope(_as_bytes(authorization))
+    access_key_id, region = (scope[0], scope[1]) if scope else (None, client_region or "us-east-1")
+    with world.lock:
+        principal = world.identify(access_key_id)
+        if principal.attributed:
+            world.record_call(principal, iam_prefix(operation), operation.name, region)
+    return principal, region, scope is not None
+
+
 def handle(world: World, request: HttpRequest, operation: OperationModel, client_region: str | None) -> HttpResponse:
     service_model = operation.service_model
-    codec = codec_for(service_model.resolved_protocol)
+    protocol = protocol_of(service_model)
+    codec = codec_for(protocol)
     request_id = new_request_id()
-    scope = credential_scope(_as_bytes(request.headers.get("Authorization")))
-    access_key_id, region = (scope[0], scope[1]) if scope else (None, client_region or "us-east-1")
     try:
-        with world.lock:
-            principal = world.identify(access_key_id)
-            if principal.attributed:
-                world.record_call(principal, iam_prefix(operation), operation.name, region)
+        principal, region, signed = identify_and_record(
+            world, request.headers.get("Authorization"), operation, client_region
+        )
         provider = provider_for(service_model.service_name)
         handler = provider.handlers.get(operation.name) if provider else None
         if provider is None or handler is None:
@@ -54,8 +72,8 @@ def handle(world: World, request: HttpRequest, operation: OperationModel, client
                 f"iam-access-mock does not serve {service_model.service_id} "
                 f"({service_model.service_name}) operation {operation.name}"
             )
-        if scope is None and operation.auth_type != "none":
-            raise _missing_authentication(service_model.resolved_protocol)
+        if not signed and operation.auth_type != "none":
+            raise _missing_authentication(protocol)
         params = codec.parse(request, operation)
         violations = check(operation.input_shape, params)
         if violations:
