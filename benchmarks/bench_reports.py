@@ -20,13 +20,15 @@ from datetime import timedelta
 import boto3
 
 from iam_access_mock import mock_access
+from iam_access_mock.policy import catalogue
 
 ACCOUNT = "123456789012"
 NAMESPACES = [
     "s3", "ec2", "iam", "lambda", "dynamodb", "sqs", "sns", "kms", "logs", "cloudwatch",
     "sts", "ecr", "ecs", "eks", "rds", "secretsmanager", "ssm", "cloudformation", "events", "states",
 ]
-ACTIONS = ["Get", "List", "Describe", "Put", "Create", "Delete", "Update"]
+# Real catalogue actions: recording checks action names against the catalogue.
+ACTIONS = {namespace: catalogue.actions(namespace) for namespace in NAMESPACES}
 
 
 def build_account(iam, principals: int) -> tuple[list[str], list[str]]:
@@ -99,7 +101,7 @@ def main() -> None:
         accesses = [
             (
                 rng.choice(principals),
-                f"{(_ns := rng.choice(NAMESPACES))}:{rng.choice(ACTIONS)}{rng.randrange(40)}",
+                f"{(_ns := rng.choice(NAMESPACES))}:{rng.choice(ACTIONS[_ns])}",
                 now - timedelta(minutes=rng.randrange(500_000)),
                 rng.choice(("us-east-1", "eu-west-1", "ap-southeast-2")),
             )

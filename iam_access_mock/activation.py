@@ -12,7 +12,7 @@ import inspect
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from .errors import MockConfigurationError
 
@@ -192,14 +192,15 @@ class mock_access:
         self.stop()
 
     # ---- the decorator ----
-    def __call__(self, target: Any) -> Any:
+    def __call__(self, target: F) -> F:
+        """Decorate ``target``; its type is kept (the wrapper is a transparent proxy)."""
         if inspect.isclass(target):
-            return self._decorate_class(target)
+            return cast(F, self._decorate_class(target))
         if not callable(target):
             raise TypeError(
                 f"mock_access decorates functions and classes, not {type(target).__name__}"
             )
-        return self._decorate_function(target)
+        return cast(F, self._decorate_function(target))
 
     def _decorate_function(self, func: Any) -> Any:
         import wrapt
@@ -274,3 +275,22 @@ class mock_access:
             elif inspect.isfunction(member):
                 setattr(cls, name, self._decorate_function(member))
         return cls
+
+
+# The activator's type, under a name for annotations (``self.activation: Activation``):
+# to type checkers the public ``mock_access`` is the overloaded function below, not a class.
+Activation = mock_access
+
+if TYPE_CHECKING:
+    # mypy ignores a ``__new__`` that returns anything but an instance, so it would type
+    # ``@mock_access def f`` as ``mock_access`` and ``f()`` as Any. The package exports
+    # these overloads to type checkers instead; at run time the name is the class itself.
+    @overload
+    def typed_mock_access(func: F, *, account_id: str | None = None) -> F: ...
+
+    @overload
+    def typed_mock_access(func: None = None, *, account_id: str | None = None) -> Activation: ...
+
+    def typed_mock_access(func: Any = None, *, account_id: str | None = None) -> Any:
+        """Activate the mock: see the ``mock_access`` class."""
+        return mock_access(func, account_id=account_id)

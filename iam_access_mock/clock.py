@@ -11,9 +11,20 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .errors import MockConfigurationError
+
 # The real class, kept for isinstance checks: freezegun swaps this module's ``datetime``
 # for a subclass while it is active, and real datetimes must still be accepted then.
 _DATETIME = datetime
+
+# The times the mock represents, clock and recorded accesses alike. From the epoch: the
+# json protocol renders times as epoch seconds, and botocore cannot read negative ones on
+# every platform. To the end of 2254: the activity index hands times out as float epoch
+# seconds (LastAccess.timestamp), which hold every microsecond only below 2**53 us, in
+# mid-2255 (later, a use at 23:59:59.999999 would read back as the next day).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2254, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+TIME_RANGE = "1970-01-01T00:00:00Z to 2254-12-31T23:59:59.999999Z"
 
 
 def utc(value: Any, name: str = "value") -> datetime:
@@ -26,6 +37,16 @@ def utc(value: Any, name: str = "value") -> datetime:
         return value.astimezone(timezone.utc)
     except OverflowError as error:
         raise ValueError(f"{name} {value!r} is out of range in UTC") from error
+
+
+def check_in_range(when: datetime, name: str) -> datetime:
+    """``when`` (aware, UTC) if the mock can represent it, else a ValueError naming ``name``."""
+    if not EARLIEST <= when <= LATEST:
+        shown = when.replace(tzinfo=None).isoformat()
+        raise MockConfigurationError(
+            f"{name}={shown}Z is outside the range the mock represents ({TIME_RANGE})"
+        )
+    return when
 
 
 class Clock:
@@ -52,8 +73,12 @@ class Clock:
         return self._pinned is not None
 
     def set(self, when: datetime) -> None:
-        """Pin the clock at ``when`` (naive datetimes are UTC) until ``follow_real_time``."""
-        when = utc(when, "when")
+        """Pin the clock at ``when`` (naive datetimes are UTC) until ``follow_real_time``.
+
+        ``when`` must be within the range the mock represents (``TIME_RANGE``), else
+        ValueError.
+        """
+        when = check_in_range(utc(when, "when"), "when")
         with self._lock:
             self._pinned = when
 
@@ -61,20 +86,28 @@ class Clock:
         """Move the clock by ``delta``: forward, or back with a negative delta.
 
         A pinned clock stays pinned at the new instant; a running one keeps running,
-        ``delta`` ahead of real time.
+        ``delta`` ahead of real time. A move that would leave the range the mock represents
+        (``TIME_RANGE``) raises ValueError and changes nothing.
         """
         if not isinstance(delta, timedelta):
             raise TypeError(f"delta must be a timedelta, got {type(delta).__name__}")
         with self._lock:
+            pinned, offset = self._pinned, self._offset
             try:
-                if self._pinned is not None:
-                    self._pinned = self._pinned + delta
+                if pinned is not None:
+                    pinned = moved = pinned + delta
                 else:
-                    offset = self._offset + delta
-                    _ = datetime.now(timezone.utc) + offset  # out of range: fail here, not in now()
-                    self._offset = offset
-            except OverflowError as error:
-                raise ValueError(f"advancing the clock by {delta} moves it out of range") from error
+                    offset = offset + delta
+                    moved = datetime.now(timezone.utc) + offset  # fail here, not in now()
+                in_range = EARLIEST <= moved <= LATEST
+            except OverflowError:
+                in_range = False
+            if not in_range:
+                raise MockConfigurationError(
+                    f"advancing the clock by {delta} moves it out of range: the mock "
+                    f"represents {TIME_RANGE}"
+                )
+            self._pinned, self._offset = pinned, offset
 
     def follow_real_time(self) -> None:
         """Unpin the clock: it follows real UTC time again, with no offset."""

@@ -55,8 +55,11 @@ class AccessMock:
 
         ``principal_arn``: a user, role, assumed-role session (counts for its role) or
         account root ARN; the user or role must exist in the mock's IAM (path ignored).
-        ``action``: "service:Action" or a bare namespace ("s3"). ``at``: default
-        ``clock.now()``; naive datetimes are UTC. Raises ValueError or TypeError.
+        ``action``: "service:Action" or a bare namespace ("s3"), any case, as IAM matches
+        them; the action must be in the catalogue (a ValueError names the closest ones) and
+        is stored in the catalogue's casing ("S3:getobject" is s3:GetObject). ``at``: default
+        ``clock.now()``, never after it nor before 1970 (``clock.TIME_RANGE``); naive
+        datetimes are UTC. Raises ValueError (MockConfigurationError) or TypeError.
         """
         with self.world.lock:
             AccessRecorder(self.world).record(principal_arn, action, at, region)
@@ -65,9 +68,10 @@ class AccessMock:
         """Record many accesses: (principal_arn, action[, at[, region]]) tuples, or dicts with
         those keys.
 
-        Each distinct principal is resolved once; ``at`` None is the clock's now, region
-        None is us-east-1. Returns the number recorded. Items are applied in order: a bad
-        item raises ValueError/TypeError naming its position, the ones before it stay.
+        Each item is checked as ``record_access`` checks its arguments; each distinct
+        principal and action is resolved once. ``at`` None is the clock's now, region None
+        is us-east-1. Returns the number recorded. Items are applied in order: a bad item
+        raises ValueError/TypeError naming its position, the ones before it stay.
         """
         with self.world.lock:
             return AccessRecorder(self.world).record_many(accesses)
@@ -79,7 +83,9 @@ class AccessMock:
         Returns the number of records taken, an int that also carries ``skipped``,
         ``unknown`` (user or role not in the mock), ``malformed`` and ``files``. A file
         that is not a CloudTrail log raises ``CloudTrailFileError`` (a ValueError naming
-        the file) and none of its records is applied; files before it stay loaded.
+        the file) and none of its records is applied; files before it stay loaded. A
+        record dated after the clock's now is malformed; an eventName that is no action of
+        the catalogue still counts for its service (see cloudtrail.py).
         """
         from .cloudtrail import load_cloudtrail
 

@@ -583,3 +583,72 @@ def test_loading_follows_the_iam_store_at_load_time(access_mock: AccessMock, iam
     found = access_mock.last_access(f"arn:aws:iam::{ACCOUNT}:user/bob", "s3")
     assert found is not None and found.when == datetime(2026, 9, 11, 10, tzinfo=timezone.utc)
     assert found.when + timedelta(0) == _utc("2026-09-11T10:00:00Z")
+
+
+# ---- the catalogue and the clock -------------------------------------------------------------------
+
+
+def test_records_dated_after_the_clock_are_malformed(access_mock: AccessMock, iam: Any) -> None:
+    """CloudTrail delivers past events only: a record after the mock clock's now is counted as
+    malformed and not taken, never raised (a test whose clock is set before its logs)."""
+    access_mock.clock.set(_utc("2026-09-11T12:00:00Z"))
+    result = access_mock.load_cloudtrail(
+        [
+            record(user_identity(), "2026-09-11T11:00:00Z", "s3.amazonaws.com", "ListBuckets"),
+            record(user_identity(), "2026-09-11T12:00:00Z", "sqs.amazonaws.com", "ListQueues"),
+            record(user_identity(), "2026-09-11T12:00:00.001Z", "ec2.amazonaws.com", "RunInstances"),
+            record(user_identity(), "2026-09-11T13:00:00+02:00", "sns.amazonaws.com", "Publish"),
+        ]
+    )
+    assert (result.taken, result.malformed, result.skipped, result.unknown) == (3, 1, 0, 0)
+    assert access_mock.last_access(ALICE, "s3:ListAllMyBuckets") is not None
+    assert access_mock.last_access(ALICE, "sqs:ListQueues") is not None  # now itself is the past
+    assert access_mock.last_access(ALICE, "sns:Publish") is not None  # 11:00 UTC
+    assert access_mock.last_access(ALICE, "ec2") is None
+
+    access_mock.clock.advance(timedelta(hours=1))
+    assert access_mock.load_cloudtrail(
+        [record(user_identity(), "2026-09-11T12:00:00.001Z", "ec2.amazonaws.com", "RunInstances")]
+    ) == 1
+
+
+def test_a_running_clock_takes_records_of_the_real_now(access_mock: AccessMock, iam: Any) -> None:
+    stamp = datetime.now(timezone.utc).isoformat()
+    result = access_mock.load_cloudtrail(
+        [record(user_identity(), stamp, "s3.amazonaws.com", "ListBuckets")]
+    )
+    assert (result.taken, result.malformed) == (1, 0)
+
+
+def test_actions_are_kept_in_the_catalogue_casing(access_mock: AccessMock, iam: Any) -> None:
+    """CloudTrail writes API operation names (GetBucketCors); the catalogue spells the action
+    s3:GetBucketCORS. One index entry, under the catalogue's name, whichever came first."""
+    access_mock.record_access(ALICE, "s3:getbucketcors", at=_utc("2026-09-11T09:00:00Z"))
+    access_mock.load_cloudtrail(
+        [
+            record(user_identity(), "2026-09-11T10:00:00Z", "s3.amazonaws.com", "GetBucketCors"),
+            record(user_identity(), "2026-09-11T10:00:00Z", "ec2.amazonaws.com", "describeVpcs"),
+        ]
+    )
+    user_id = iam.get_user(UserName="alice")["User"]["UserId"]
+    actions = access_mock.world.activity.actions_of(ACCOUNT, user_id)
+    assert sorted(actions) == ["ec2:DescribeVpcs", "s3:GetBucketCORS"]
+    assert actions["s3:GetBucketCORS"].when == _utc("2026-09-11T10:00:00Z")
+
+
+def test_events_that_name_no_catalogue_action_still_count_for_their_service(
+    access_mock: AccessMock, iam: Any
+) -> None:
+    """apigateway's IAM actions are HTTP verbs (apigateway:GET), its events API names; a record
+    is a call that happened, so it is taken for its service and never raises."""
+    at = "2026-09-11T10:00:00Z"
+    result = access_mock.load_cloudtrail(
+        [
+            record(user_identity(), at, "apigateway.amazonaws.com", "GetRestApis"),
+            record(user_identity(), at, "s3.amazonaws.com", "SomeEventNewerThanTheCatalogue"),
+        ]
+    )
+    assert (result.taken, result.malformed, result.skipped) == (2, 0, 0)
+    for namespace in ("apigateway", "s3"):
+        found = access_mock.last_access(ALICE, namespace)
+        assert found is not None and found.when == _utc(at), namespace

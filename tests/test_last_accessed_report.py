@@ -183,9 +183,12 @@ def test_activity_older_than_the_tracking_period_is_left_out(
 
 
 def test_access_dated_after_generate_time_still_counts(iam: Any, access_mock: AccessMock) -> None:
-    # Rule chosen: the index keeps only the latest access, so a future-dated one is not dropped.
+    # Rule chosen: the index keeps only the latest access, so one dated after now (recorded,
+    # then the clock set back) is not dropped.
     user_with(iam, "alice", allow("s3:GetObject"))
-    access_mock.record_access(ALICE, "s3:GetObject", at=NOW + timedelta(days=1))
+    access_mock.clock.set(NOW + timedelta(days=1))
+    access_mock.record_access(ALICE, "s3:GetObject")
+    access_mock.clock.set(NOW)
     assert rows_of(iam)[0]["LastAuthenticated"] == NOW + timedelta(days=1)
 
 

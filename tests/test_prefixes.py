@@ -25,6 +25,7 @@ from iam_access_mock import AccessMock
 from iam_access_mock.policy import catalogue
 from iam_access_mock.policy.prefixes import PREFIX_EXCEPTIONS, iam_prefix_for
 
+
 @cache
 def _service_metadata() -> dict[str, dict[str, str]]:
     """Each botocore service's model metadata, read without parsing the whole model.

@@ -13,7 +13,7 @@ import botocore.config
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from support import needs_operation, botocore_parse
+from support import botocore_parse, needs_operation
 
 from iam_access_mock import errors, mock_access
 from iam_access_mock.errors import NotServed, ServiceError

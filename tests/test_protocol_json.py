@@ -15,7 +15,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from support import needs_operation, botocore_parse, botocore_request
+from support import botocore_parse, botocore_request, needs_operation
 
 from iam_access_mock import mock_access
 from iam_access_mock import services as service_registry

@@ -21,7 +21,7 @@ import botocore.handlers
 import botocore.session
 import pytest
 from botocore import xform_name
-from support import needs_operation, botocore_parse, botocore_request, client_error, parse_form
+from support import botocore_parse, botocore_request, client_error, needs_operation, parse_form
 
 from iam_access_mock import mock_access
 from iam_access_mock.errors import MalformedInput

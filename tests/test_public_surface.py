@@ -1,11 +1,70 @@
 """The public surface is deliberate: a change to it shows up here first."""
 
+import subprocess
+import sys
+
+import pytest
+
 import iam_access_mock
-from iam_access_mock import AccessMock, mock_access
+from iam_access_mock import (
+    AccessMock,
+    Activation,
+    Clock,
+    CloudTrailFileError,
+    CloudTrailLoad,
+    JobControls,
+    LastAccess,
+    MockConfigurationError,
+    mock_access,
+)
 
 
 def test_package_exports() -> None:
-    assert sorted(iam_access_mock.__all__) == ["AccessMock", "MockConfigurationError", "ServiceError", "mock_access"]
+    assert sorted(iam_access_mock.__all__) == [
+        "AccessMock",
+        "Activation",
+        "Clock",
+        "CloudTrailFileError",
+        "CloudTrailLoad",
+        "JobControls",
+        "LastAccess",
+        "MockConfigurationError",
+        "ServiceError",
+        "mock_access",
+    ]
+    for name in iam_access_mock.__all__:
+        assert getattr(iam_access_mock, name).__name__ == name or name == "Activation"
+    assert set(iam_access_mock.__all__) <= set(dir(iam_access_mock))
+
+
+def test_exported_types_are_what_the_handle_gives() -> None:
+    assert Activation is mock_access  # the activator's class, named for annotations
+    assert issubclass(CloudTrailFileError, MockConfigurationError)
+    activator = mock_access()
+    assert isinstance(activator, Activation)
+    with activator as aws:
+        assert isinstance(aws, AccessMock)
+        assert isinstance(aws.clock, Clock)
+        assert isinstance(aws.jobs, JobControls)
+        assert isinstance(aws.load_cloudtrail([]), CloudTrailLoad)
+        aws.record_access(f"arn:aws:iam::{aws.account_id}:root", "s3")
+        assert isinstance(aws.last_access(f"arn:aws:iam::{aws.account_id}:root"), LastAccess)
+
+
+def test_a_misspelt_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Clocks'"):
+        iam_access_mock.Clocks  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_import_loads_neither_jobs_nor_cloudtrail() -> None:
+    """The handle's types that cost import time are loaded on first use."""
+    code = (
+        "import sys, iam_access_mock; "
+        "print(sorted(m for m in ('iam_access_mock.jobs', 'iam_access_mock.cloudtrail', "
+        "'difflib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_handle_surface() -> None:

@@ -199,7 +199,7 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
     Rules chosen: every attempt of a counted entity on a listed service counts (the mock
     cannot tell which policy let a call through, so a group or policy report counts all of
     its members' or attachees' attempts); an access older than the tracking period is left
-    out; an access dated after now (a future ``at=``, or the clock set back) still counts,
+    out; an access dated after now (recorded, then the clock set back) still counts,
     since the index keeps only the latest access and leaving it out would hide older ones;
     on equal times, the entity listed first (users before roles, by name) is the
     LastAuthenticatedEntity.
