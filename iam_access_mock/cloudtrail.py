@@ -18,12 +18,20 @@ Rules chosen where AWS is silent or the mock differs:
   have are counted as unknown, not kept for later.
 - In a folder, files are read in path order; a broken file raises and the files before it
   stay loaded.
+- A file whose arrays and objects nest deeper than ``MAX_DEPTH`` (256) levels is broken: it
+  is measured, without recursion, before it is decoded.
+- A record dated after the mock clock's now is malformed (CloudTrail delivers past events
+  only; a test whose clock is set before its logs sees them counted, not taken).
+- Action names are stored in the catalogue's casing; an eventName that maps to no action of
+  the catalogue (apigateway's GetRestApis: its IAM actions are HTTP verbs; a service newer
+  than the catalogue) still counts for its service, under the name CloudTrail gives it, as
+  a call under the mock does. Unlike ``record_access``, a record is never checked against
+  the catalogue's action list: it is a call that happened, not a test's typo.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import sys
 import zlib
@@ -32,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import bounded_json
 from .activity import (
     REGION_BITS,
     ActivityIndex,
@@ -43,6 +52,7 @@ from .activity import (
     resolve_principal,
 )
 from .errors import MockConfigurationError
+from .policy import catalogue
 from .policy.action_names import iam_actions, iam_prefix
 
 if TYPE_CHECKING:
@@ -95,6 +105,9 @@ class CloudTrailFileError(MockConfigurationError):
 # ---- files ---------------------------------------------------------------------------------------
 
 _LOG_SUFFIXES = (".json", ".json.gz")
+# Arrays and objects a log file may nest (rule chosen: records nest about 10 deep, and the
+# JSON decoder recurses once per level); a deeper file is refused before it is decoded.
+MAX_DEPTH = 256
 
 
 def log_files(path: Path) -> list[Path]:
@@ -129,8 +142,8 @@ def read_log_file(path: Path) -> list[Any]:
     elif path.name.lower().endswith(".gz"):
         raise CloudTrailFileError(path, "not a valid gzip file (no gzip header)")
     try:
-        document = json.loads(data)
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        document = bounded_json.loads(data, max_depth=MAX_DEPTH)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and JsonTooDeep
         raise CloudTrailFileError(path, f"not valid JSON ({error})") from error
     return records_of(document, path)
 
@@ -171,6 +184,8 @@ class RecordLoader:
         self._events: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
         self._regions: dict[str, int | None] = {}
         self._times: dict[str, int | None] = {}
+        # The latest time known not to be after the clock's now (see _micros).
+        self._not_after: int | None = None
         self.taken = self.skipped = self.unknown = self.malformed = 0
 
     def result(self, files: int = 0) -> CloudTrailLoad:
@@ -279,10 +294,11 @@ class RecordLoader:
             pass
         found: tuple[str, tuple[str, ...]] | None = None
         namespace = iam_prefix(source)
-        if namespace is not None:
+        # eventSource is a host name, written in lower case: "S3.amazonaws.com" is no source.
+        if namespace is not None and namespace == namespace.lower():
             try:
                 names = [
-                    parse_action(f"{namespace}:{action}")[1] or ""
+                    _catalogue_casing(namespace, parse_action(f"{namespace}:{action}")[1] or "")
                     for action in iam_actions(namespace, name)
                 ]
             except MockConfigurationError:
@@ -305,10 +321,21 @@ class RecordLoader:
                 found = micros_since_epoch(_parse_time(event_time))
             except ValueError:
                 found = None
+            if found is not None and self._in_future(found):
+                found = None
             if len(times) >= _TIME_CACHE_SIZE:
                 times.clear()
             times[event_time] = found
         return found  # type: ignore[return-value]
+
+    def _in_future(self, micros: int) -> bool:
+        """True if ``micros`` is after the mock clock's now: CloudTrail delivers past events
+        only, so such a record is malformed. The clock is read again only when a time
+        passes the last reading, as a clock that follows real time moves on."""
+        limit = self._not_after
+        if limit is None or micros > limit:
+            limit = self._not_after = micros_since_epoch(self._world.clock.now())
+        return micros > limit
 
     def _region(self, region: Any) -> int | None:
         if type(region) is not str:
@@ -323,6 +350,16 @@ class RecordLoader:
             found = None
         self._regions[region] = found
         return found
+
+
+def _catalogue_casing(namespace: str, action: str) -> str:
+    """The catalogue's spelling of an action; a name it does not list is kept as written.
+
+    Not an error: the record is a call that happened. apigateway's events (GetRestApis)
+    are authorized as HTTP verbs, and a service may be newer than the catalogue; the call
+    still counts for its service, as a call under the mock does.
+    """
+    return catalogue.canonical_action(namespace, action) or action
 
 
 def load_cloudtrail(world: World, source: Any) -> CloudTrailLoad:

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.model import OperationModel
 
-from .errors import NotServed, ServiceError
+from .errors import NotServed, ServiceError, credential_error_for
 from .identity import Principal, credential_scope
 from .policy.prefixes import iam_prefix_for
 from .protocol import HttpRequest, HttpResponse, codec_for, protocol_of
@@ -75,7 +75,7 @@ def handle(world: World, request: HttpRequest, operation: OperationModel, client
         if not signed and operation.auth_type != "none":
             raise _missing_authentication(protocol)
         params = codec.parse(request, operation)
-        violations = check(operation.input_shape, params)
+        violations = check(operation.input_shape, params, codec.text_rule)
         if violations:
             raise provider.validation_error(violations)
         account_id = principal.account_id or world.default_account_id
@@ -83,6 +83,9 @@ def handle(world: World, request: HttpRequest, operation: OperationModel, client
         with world.lock:
             output: dict[str, Any] = handler(context, params)
     except ServiceError as error:
+        if protocol != "query":
+            # A rejected key is InvalidClientTokenId to the query protocol only.
+            error = credential_error_for(error, protocol)
         return codec.render_error(operation, error, request_id)
     return codec.render(operation, output or {}, request_id)
 

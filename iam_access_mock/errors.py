@@ -95,8 +95,47 @@ class UnrecognizedClient(ServiceError):
 
     code, status = "UnrecognizedClientException", 403
 
-    def __init__(self, message: str = "The security token included in the request is invalid.") -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str = "The security token included in the request is invalid.",
+        *,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, status=status)
+
+
+class ExpiredTokenException(ServiceError):
+    """The json/rest-json services' answer to expired session credentials (and STS's
+    modeled error for an expired web identity token)."""
+
+    code, status = "ExpiredTokenException", 400
+
+    def __init__(
+        self,
+        message: str = "The security token included in the request is expired",
+        *,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, status=status)
+
+
+# The HTTP status of a credential error per protocol: DynamoDB and Cognito (json) answer
+# 400, Lambda (rest-json) 403, as their SDKs report them.
+_CREDENTIAL_ERROR_STATUS = {"json": 400, "rest-json": 403}
+
+
+def credential_error_for(error: ServiceError, protocol: str) -> ServiceError:
+    """``error`` as a service of ``protocol`` answers it: the query protocol's
+    InvalidClientTokenId and ExpiredToken are UnrecognizedClientException and
+    ExpiredTokenException on json and rest-json services; other errors are unchanged."""
+    status = _CREDENTIAL_ERROR_STATUS.get(protocol)
+    if status is None:
+        return error
+    if isinstance(error, InvalidClientTokenId):
+        return UnrecognizedClient(status=status)
+    if isinstance(error, ExpiredToken):
+        return ExpiredTokenException(status=status)
+    return error
 
 
 class NotServed(ServiceError):
@@ -117,3 +156,14 @@ class MalformedInput(ServiceError):
     """The Query protocol's answer to a form it cannot parse (bad number, boolean, list index)."""
 
     code, status = "MalformedInput", 400
+
+
+class MalformedQueryString(ServiceError):
+    """The Query protocol's answer to a form that is not valid form encoding.
+
+    Code, status and text from the Common Errors list AWS publishes for its query services
+    (e.g. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html):
+    "The query string contains a syntax error.", HTTP 404.
+    """
+
+    code, status = "MalformedQueryString", 404

@@ -8,17 +8,28 @@ when the job is created), then observed as IN_PROGRESS until the completion rule
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .clock import Clock
+from .clock import EARLIEST, LATEST, TIME_RANGE, Clock
 from .errors import MockConfigurationError
+from .protocol.text import XML_TEXT, describe_forbidden
 
 IN_PROGRESS, COMPLETED, FAILED = "IN_PROGRESS", "COMPLETED", "FAILED"
+
+# A duration longer than the clock's whole range could never pass.
+LONGEST_DURATION = timedelta(days=(LATEST - EARLIEST).days + 1)
+# When a job whose duration reaches past the clock's range completes: never, as the clock
+# cannot get there.
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+# An AWS error code: letters, digits and the separators codes use (``ServiceFailure``,
+# ``INVALID_ORGANIZATIONS_ENTITY_PATH``).
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,128}\Z")
 
 
 @dataclass
@@ -49,6 +60,14 @@ class Job:
         return self.final_status or IN_PROGRESS
 
 
+def _done_at(now: datetime, duration: timedelta | None) -> datetime | None:
+    """When a job created at ``now`` completes by time, or None if it needs no time."""
+    if not duration:
+        return None
+    # The clock can be anywhere in its range, so now + duration may pass datetime's end.
+    return now + duration if duration <= LATEST - now else _NEVER
+
+
 class JobControls:
     """How new jobs complete; the same controls serve every job kind (``aws.jobs``)."""
 
@@ -64,25 +83,44 @@ class JobControls:
         """Keep new jobs IN_PROGRESS for ``polls`` reads, or until ``duration`` passes on the mock clock.
 
         ``complete_after(polls=0)`` (or no argument) restores immediate completion.
+        ``polls``: an int, 0 or more; ``duration``: a timedelta from 0 to the clock's whole
+        range (``LONGEST_DURATION``), else TypeError or ValueError.
         """
         if polls is not None and (isinstance(polls, bool) or not isinstance(polls, int)):
-            raise TypeError("polls must be an int")
+            raise TypeError(f"polls must be an int or None, got {type(polls).__name__}")
         if polls is not None and polls < 0:
-            raise MockConfigurationError("polls must be 0 or more")
+            raise MockConfigurationError(f"polls must be 0 or more, got {polls}")
         if duration is not None and not isinstance(duration, timedelta):
-            raise TypeError("duration must be a datetime.timedelta")
-        if duration is not None and duration < timedelta(0):
-            raise MockConfigurationError("duration must not be negative")
+            raise TypeError(
+                f"duration must be a datetime.timedelta or None, got {type(duration).__name__}"
+            )
+        if duration is not None and not timedelta(0) <= duration <= LONGEST_DURATION:
+            raise MockConfigurationError(
+                f"duration must be from 0 to {LONGEST_DURATION.days} days (the span of the "
+                f"range the mock represents, {TIME_RANGE}), got {duration}"
+            )
         with self._lock:
             self._polls = polls or 0
             self._duration = duration
 
     def fail_next(self, code: str = "ServiceFailure", message: str = "The job failed.") -> None:
-        """Make the next job created (of any kind) end FAILED with this error."""
-        if not isinstance(code, str) or not code:
-            raise MockConfigurationError("code must be a non-empty string")
+        """Make the next job created (of any kind) end FAILED with this error.
+
+        ``code``: an AWS-style error code, 1 to 128 letters, digits or ``_ . : -``.
+        """
+        if not isinstance(code, str):
+            raise TypeError(f"code must be a str, got {type(code).__name__}")
+        if _ERROR_CODE.match(code) is None:
+            raise MockConfigurationError(
+                f"code must be 1 to 128 characters from A-Z a-z 0-9 _ . : - "
+                f"(an error code such as 'ServiceFailure'), got {code!r}"
+            )
         if not isinstance(message, str):
             raise TypeError("message must be a string")
+        # The message is written into every protocol's responses, XML included.
+        unwritable = describe_forbidden(XML_TEXT, message)
+        if unwritable is not None:
+            raise MockConfigurationError(f"message must be text XML 1.0 can carry: {unwritable}")
         with self._lock:
             self._failures.append((code, message))
 
@@ -99,7 +137,7 @@ class JobControls:
                 created=now,
                 result=result,
                 polls_until_done=self._polls,
-                done_at=now + self._duration if self._duration else None,
+                done_at=_done_at(now, self._duration),
                 failure=failure,
             )
             self._jobs[job.job_id] = job

@@ -15,11 +15,13 @@ import json
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
+from . import bounded_json
 from .errors import ServiceError, ValidationError
 
 T = TypeVar("T")
 
 _MAX_MARKER = 320
+_MAX_MARKER_DEPTH = 4  # [digest, position]: position is a key, or a list of keys
 
 
 class MarkerScopeMismatch(Exception):
@@ -40,7 +42,8 @@ def decode_marker(marker: str, scope: Any) -> Any:
     """The position a marker names; ValueError if garbage, MarkerScopeMismatch if foreign."""
     try:
         raw = base64.urlsafe_b64decode(marker.encode("ascii"))
-        digest, position = json.loads(raw)
+        # A position is a sort key: a list of keys (lists of strings) at most.
+        digest, position = bounded_json.loads(raw, max_depth=_MAX_MARKER_DEPTH)
     except Exception as exc:  # any undecodable text is simply an invalid marker
         raise ValueError(marker) from exc
     if not isinstance(digest, str):

@@ -215,3 +215,18 @@ def parse_form(
     body = urlencode([("Action", operation_name), ("Version", model.api_version), *form])
     request = HttpRequest("POST", "https://iam.amazonaws.com/", "/", "", {}, body.encode())
     return codec_for("query").parse(request, operation)
+
+
+def sends_lone_surrogates(client: Any) -> Any:
+    """Let a Query client send text holding lone surrogates, as a careless client would.
+
+    botocore cannot encode them (strict UTF-8); this percent-encodes their surrogate-pass
+    bytes instead (``"\\ud800"`` becomes ``%ED%A0%80``), which the mock must refuse.
+    """
+
+    def encode(request: Any, **_: Any) -> None:
+        if isinstance(request.data, dict):
+            request.data = urlencode(request.data, errors="surrogatepass")
+
+    client.meta.events.register("before-sign", encode)
+    return client

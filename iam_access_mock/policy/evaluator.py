@@ -65,23 +65,32 @@ s3:GetObject, conditional or not, with Deny s3:* on * in the same policy is not 
 of one action (s3:GetObject on *), on narrower resources (bucket-a/*, arn:aws:s3:::*), with a
 condition, with NotResource, or in another policy leaves the policy listed.
 
-Speed: a compiled policy is cached per document text and keeps its regexes and per-service
+Speed: a compiled policy is cached per document text and keeps its patterns and per-service
 expansions; results are cached per tuple of compiled policies. A service allowed whole (``*``
 or ``S:*`` on ``Resource`` "*") that no Deny touches, or denied whole (a Deny of ``*``/``S:*``
 on ``Resource`` "*"), is decided without reading its actions: an allow-all policy needs no
 action catalogue at all.
+
+Bounded work, whatever the documents hold (issue 8; their size is bounded by IAM's quotas):
+action patterns are matched without backtracking (``policy.wildcard``: a text shorter than a
+pattern's characters other than stars is refused at once); the Resource algebra
+(``_intersects``, ``_contains``) runs the product of two globs as bit-parallel sets, one
+Python step per token of one glob with the other's positions as the bits of an int; a Deny's
+verdict on an Allow's grant is reached once per report, not once per action.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+from .. import bounded_json
 from . import catalogue
+from .document import MAX_DEPTH
+from .wildcard import Wildcard, wildcard
 
 # Glob tokens. A literal character is a 1-character string; the wildcards cannot be one.
 # IAM matches a wildcard inside one colon-separated ARN segment, except in the resource
@@ -92,10 +101,18 @@ _SEGMENT_STAR = "\x00s"  # any string without ":"
 _ANY = "\x00?"  # any one character
 _SEGMENT_ANY = "\x00a"  # any one character but ":"
 _STARS = frozenset((_STAR, _SEGMENT_STAR))
-_Tokens = tuple[str, ...]
+# What a segment star cannot stand for, as a token of the other glob.
+_NOT_IN_SEGMENT_STAR = frozenset((_STAR, _ANY, ":"))
+
+
+class _Tokens(tuple[str, ...]):
+    """Glob tokens; keeps its bit masks (``_masks``) once they are first needed."""
+
+    masks: _Masks
+
 
 # The request resource of an action that takes no resource type (IAM evaluates it as "*").
-_STAR_RESOURCE: _Tokens = ("*",)
+_STAR_RESOURCE = _Tokens(("*",))
 # The grant unit of a NotResource statement: "everything but its patterns".
 _NOT_RESOURCE_UNIT = -1
 _RESOURCE_SEGMENT = 5  # arn:partition:service:region:account:resource
@@ -134,7 +151,7 @@ def _pattern_tokens(pattern: str, variables: bool) -> _Tokens:
         else:
             tokens.append(char)
         i += 1
-    return tuple(tokens)
+    return _Tokens(tokens)
 
 
 @cache
@@ -143,97 +160,113 @@ def _template_tokens(template: str) -> _Tokens:
     return _pattern_tokens(template, variables=True)
 
 
-def _absorbs(star: str, token: str) -> bool:
-    """A star can produce the string of ``token`` (some of it, for a star token)."""
-    return star == _STAR or token != ":"
+class _Masks:
+    """Bit masks over the positions of one glob's tokens: bit ``i`` stands for token ``i``."""
+
+    __slots__ = (
+        "any", "colon", "literal", "one", "one_but_colon", "seg_any", "seg_star", "star", "stars"
+    )
+
+    def __init__(self, tokens: _Tokens) -> None:
+        self.star = self.seg_star = self.any = self.seg_any = 0
+        self.literal: dict[str, int] = {}
+        for position, token in enumerate(tokens):
+            bit = 1 << position
+            if token == _STAR:
+                self.star |= bit
+            elif token == _SEGMENT_STAR:
+                self.seg_star |= bit
+            elif token == _ANY:
+                self.any |= bit
+            elif token == _SEGMENT_ANY:
+                self.seg_any |= bit
+            else:
+                self.literal[token] = self.literal.get(token, 0) | bit
+        self.stars = self.star | self.seg_star
+        self.one = (1 << len(tokens)) - 1 - self.stars  # one-character tokens
+        self.colon = self.literal.get(":", 0)
+        self.one_but_colon = self.one & ~self.colon
 
 
-def _overlap(a: str, b: str) -> bool:
-    """Two one-character tokens have a character in common."""
-    if a == b or a == _ANY or b == _ANY:
-        return True
-    return (a == _SEGMENT_ANY and b != ":") or (b == _SEGMENT_ANY and a != ":")
+def _masks(tokens: _Tokens) -> _Masks:
+    try:
+        return tokens.masks
+    except AttributeError:
+        tokens.masks = found = _Masks(tokens)
+        return found
+
+
+def _closure(reach: int, moves: int) -> int:
+    """``reach`` plus every position it gets to by steps ``i -> i+1`` from positions in ``moves``.
+
+    Adding ``moves`` carries a set bit of ``reach & moves`` through the run of ``moves`` it
+    sits in and one past it; the exclusive-or keeps what the carry changed.
+    """
+    return reach | (((reach & moves) + moves) ^ moves)
 
 
 def _intersects(left: _Tokens, right: _Tokens) -> bool:
-    """True if some string matches both globs."""
-    stack = [(0, 0)]
-    seen = set()
-    left_end, right_end = len(left), len(right)
-    while stack:
-        state = stack.pop()
-        if state in seen:
+    """True if some string matches both globs.
+
+    The product of the two globs, column by column: for each token of ``right``, the set of
+    positions in ``left`` reachable so far, as the bits of an int. ``left`` is the policy's
+    pattern, whose masks are kept with it; ``right`` is often a catalogue template.
+    """
+    masks = _masks(left)
+    reach = 1  # position 0 of left, before right's first token
+    for token in right:
+        if token in _STARS:
+            # The star produces left's next token (a ":" only for a full star), or a star of
+            # left ends; then the star ends (the next column).
+            moves = masks.one if token == _STAR else masks.one_but_colon
+            reach = _closure(reach, masks.stars | moves)
             continue
-        seen.add(state)
-        i, j = state
-        if i == left_end and j == right_end:
-            return True
-        a = left[i] if i < left_end else None
-        b = right[j] if j < right_end else None
-        if a in _STARS or b in _STARS:
-            # A star ends here, or produces the other side's next character.
-            if a in _STARS:
-                stack.append((i + 1, j))
-                if b is not None and (b in _STARS or _absorbs(a, b)):
-                    stack.append((i, j + 1))
-            if b in _STARS:
-                stack.append((i, j + 1))
-                if a is not None and (a in _STARS or _absorbs(b, a)):
-                    stack.append((i + 1, j))
-        elif a is not None and b is not None and _overlap(a, b):
-            stack.append((i + 1, j + 1))
-    return False
-
-
-def _covers(outer: str, inner: str) -> bool:
-    """Every string of the token ``inner`` is one of the token ``outer`` (one token each)."""
-    if outer == _STAR:
-        return True
-    if outer == _SEGMENT_STAR:
-        return inner not in (_STAR, _ANY, ":")
-    if inner in _STARS:
-        return False
-    if outer == _ANY:
-        return True
-    if outer == _SEGMENT_ANY:
-        return inner not in (_ANY, ":")
-    return outer == inner
+        reach = _closure(reach, masks.stars)  # stars of left may end
+        absorbing = masks.star | (masks.seg_star if token != ":" else 0)
+        if token == _ANY:
+            overlapping = masks.one
+        elif token == _SEGMENT_ANY:
+            overlapping = masks.one_but_colon
+        else:
+            overlapping = masks.literal.get(token, 0) | masks.any
+            if token != ":":
+                overlapping |= masks.seg_any
+        reach = (reach & absorbing) | ((reach & overlapping) << 1)
+        if not reach:
+            return False
+    return bool(_closure(reach, masks.stars) >> len(left) & 1)
 
 
 def _contains(outer: _Tokens, inner: _Tokens) -> bool:
-    """True if every string matching ``inner`` matches ``outer`` (never wrongly True)."""
-    stack = [(0, 0)]
-    seen = set()
-    outer_end, inner_end = len(outer), len(inner)
-    while stack:
-        state = stack.pop()
-        if state in seen:
-            continue
-        seen.add(state)
-        i, j = state
-        if i == outer_end and j == inner_end:
-            return True
-        if i == outer_end:
-            continue
-        a = outer[i]
-        if a in _STARS:
-            stack.append((i + 1, j))
-            if j < inner_end and _covers(a, inner[j]):
-                stack.append((i, j + 1))
-        elif j < inner_end and _covers(a, inner[j]):
-            stack.append((i + 1, j + 1))
-    return False
+    """True if every string matching ``inner`` matches ``outer`` (never wrongly True).
+
+    Each token of ``inner`` must be covered by a token of ``outer``: a full star covers any
+    token, a segment star one that is never ":" (a segment star, a segment ``?``, a
+    character), ``?`` any one-character token, a segment ``?`` one that is never ":", a
+    character itself. The positions of ``outer`` reachable after each token of ``inner`` are
+    the bits of an int.
+    """
+    masks = _masks(outer)
+    reach = 1
+    for token in inner:
+        reach = _closure(reach, masks.stars)  # stars of outer may end
+        covering_stars = masks.star
+        if token not in _NOT_IN_SEGMENT_STAR:
+            covering_stars |= masks.seg_star
+        if token in _STARS:
+            reach &= covering_stars
+        else:
+            covering = masks.any | masks.literal.get(token, 0)
+            if token != _ANY and token != ":":
+                covering |= masks.seg_any
+            reach = (reach & covering_stars) | ((reach & covering) << 1)
+        if not reach:
+            return False
+    return bool(_closure(reach, masks.stars) >> len(outer) & 1)
 
 
 def _is_all_stars(pattern: str) -> bool:
     return bool(pattern) and not pattern.strip("*")
-
-
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A case-insensitive full-match regex for an action-name glob."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body + r"\Z", re.IGNORECASE | re.DOTALL)
 
 
 # --- what an action can act on, per the catalogue -------------------------------------------
@@ -253,7 +286,7 @@ def _service_wide_targets(namespace: str) -> tuple[_Tokens, ...]:
     IAM evaluates such an action against "*" only; the ARNs are accepted too because AWS's
     own examples grant s3:ListAllMyBuckets on arn:aws:s3:::* (rule chosen, lenient).
     """
-    any_arn = (*"arn:", _SEGMENT_STAR, ":", *namespace, ":", _STAR)
+    any_arn = _Tokens((*"arn:", _SEGMENT_STAR, ":", *namespace, ":", _STAR))
     return (_STAR_RESOURCE, any_arn)
 
 
@@ -279,16 +312,16 @@ def _service_targets(namespace: str) -> tuple[_Tokens, ...]:
 @dataclass(frozen=True, eq=False)
 class _ActionPattern:
     service: str | None  # exact lower-case service; None with service_regex or for "*"
-    service_regex: re.Pattern[str] | None
+    service_regex: Wildcard | None
     action_lower: str | None  # exact lower-case action name
-    action_regex: re.Pattern[str] | None
+    action_regex: Wildcard | None
     whole_service: bool  # the action part is all stars (or the pattern is "*")
 
     def service_matches(self, namespace: str) -> bool:
         if self.service is not None:
             return self.service == namespace
         if self.service_regex is not None:
-            return self.service_regex.match(namespace) is not None
+            return self.service_regex.matches(namespace)
         return True  # "*"
 
     def action_matches(self, action_lower: str) -> bool:
@@ -297,7 +330,7 @@ class _ActionPattern:
         if self.action_lower is not None:
             return self.action_lower == action_lower
         assert self.action_regex is not None
-        return self.action_regex.match(action_lower) is not None
+        return self.action_regex.matches(action_lower)
 
 
 _NEVER = _ActionPattern("", None, "", None, False)  # a malformed entry matches nothing
@@ -315,9 +348,9 @@ def _action_pattern(text: str) -> _ActionPattern:
     wild_action = not whole and ("*" in action or "?" in action)
     return _ActionPattern(
         service=None if wild_service else service,
-        service_regex=_glob_regex(service) if wild_service else None,
+        service_regex=wildcard(service, ignore_case=True) if wild_service else None,
         action_lower=None if whole or wild_action else action.lower(),
-        action_regex=_glob_regex(action) if wild_action else None,
+        action_regex=wildcard(action, ignore_case=True) if wild_action else None,
         whole_service=whole,
     )
 
@@ -490,7 +523,10 @@ def compile_policy(document: str | Mapping[str, Any]) -> CompiledPolicy:
 
 @lru_cache(maxsize=4096)
 def _compile_text(text: str) -> CompiledPolicy:
-    parsed = json.loads(text)
+    try:
+        parsed = bounded_json.loads(text, max_depth=MAX_DEPTH)
+    except bounded_json.JsonTooDeep:
+        parsed = {}  # never a stored document: parse_policy_document refuses it
     if not isinstance(parsed, dict):
         parsed = {}
     variables = parsed.get("Version") == "2012-10-17"
@@ -594,6 +630,8 @@ def _scan_actions(
 ) -> list[str]:
     """The allowed actions of a service, in catalogue order (only the first with ``first_only``)."""
     found: list[str] = []
+    # A Deny's verdict on an Allow's grant is the same for every action: reached once here.
+    verdicts: dict[tuple[int, int, int], bool] = {}
     for action in _universe(namespace):
         lower = action.lower()
         granting = [allow for allow in allows if lower in allow.matched_actions(namespace)]
@@ -601,16 +639,35 @@ def _scan_actions(
             continue
         targets = _action_targets(namespace, action)
         matching_denies = [deny for deny in denies if lower in deny.matched_actions(namespace)]
-        if any(_survives(allow, allow.grant_units(targets), matching_denies) for allow in granting):
+        if any(
+            _survives(allow, allow.grant_units(targets), matching_denies, verdicts)
+            for allow in granting
+        ):
             found.append(action)
             if first_only:
                 break
     return found
 
 
-def _survives(allow: _Statement, units: tuple[int, ...], denies: Sequence[_Statement]) -> bool:
-    """Some grant unit of the Allow is removed by none of the Denies."""
-    return any(not any(deny.denies_unit(allow, unit) for deny in denies) for unit in units)
+def _survives(
+    allow: _Statement,
+    units: tuple[int, ...],
+    denies: Sequence[_Statement],
+    verdicts: dict[tuple[int, int, int], bool],
+) -> bool:
+    """Some grant unit of the Allow is removed by none of the Denies (``verdicts``: a cache
+    keyed by identity, valid while the statements are alive)."""
+    for unit in units:
+        for deny in denies:
+            key = (id(deny), id(allow), unit)
+            removed = verdicts.get(key)
+            if removed is None:
+                removed = verdicts[key] = deny.denies_unit(allow, unit)
+            if removed:
+                break
+        else:
+            return True
+    return False
 
 
 # --- the ListPoliciesGrantingServiceAccess rule ------------------------------------------------

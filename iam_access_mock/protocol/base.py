@@ -10,6 +10,7 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from ..errors import ServiceError
+from .text import UTF8_TEXT, TextRule
 
 
 def protocol_of(service_model: ServiceModel) -> str:
@@ -44,7 +45,13 @@ class HttpResponse:
 
 
 class Codec:
-    """Parse a request into the operation's input dict; render output dicts and errors."""
+    """Parse a request into the operation's input dict; render output dicts and errors.
+
+    ``text_rule``: the characters a string in this protocol's responses can carry; the
+    constraint check refuses request strings outside it (see ``text.py``).
+    """
+
+    text_rule: TextRule = UTF8_TEXT
 
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
         raise NotImplementedError
@@ -77,10 +84,34 @@ def parse_timestamp(value: Any) -> datetime:
     """Parse a request timestamp (ISO 8601, RFC 822 or epoch seconds) to aware UTC."""
     from botocore.utils import parse_timestamp as botocore_parse
 
-    parsed = botocore_parse(value)
+    try:
+        parsed = botocore_parse(value)
+    except RuntimeError as exc:
+        # botocore's answer to an epoch number no datetime can hold (e.g. 1e300).
+        raise ValueError(f"{value!r} is not a timestamp") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+# Integer ranges of the Java types behind Smithy's integer and long.
+JAVA_RANGES = {"integer": (-(1 << 31), (1 << 31) - 1), "long": (-(1 << 63), (1 << 63) - 1)}
+
+
+def java_integer(text: str, kind: str) -> int | None:
+    """``text`` as an optionally signed ASCII decimal within the range of ``kind``'s Java
+    type, else None. The digits are counted first: Python refuses to convert over 4,300."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    significant = digits.lstrip("0")
+    if len(significant) > 19:  # beyond the 19 digits of Java's long
+        return None
+    number = int(significant or "0")
+    if text[:1] == "-":
+        number = -number
+    low, high = JAVA_RANGES[kind]
+    return number if low <= number <= high else None
 
 
 def members_by_wire_name(shape: Shape) -> dict[str, tuple[str, Shape]]:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from botocore.model import Shape
 
+from .text import TextRule
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -139,7 +141,12 @@ def _pattern(pattern: str) -> Matcher | None:
 _NUMERIC = ("integer", "long", "float", "double")
 
 
-def _scalar_rules(shape: Shape, value: Any) -> list[str]:
+def text_constraint(rule: TextRule) -> str:
+    """The rule a string outside the protocol's characters fails, as a pattern rule."""
+    return f"Member must satisfy regular expression pattern: {rule.pattern}"
+
+
+def _scalar_rules(shape: Shape, value: Any, text_rule: TextRule | None = None) -> list[str]:
     meta = shape.metadata
     failed: list[str] = []
     if shape.type_name == "string":
@@ -148,13 +155,21 @@ def _scalar_rules(shape: Shape, value: Any) -> list[str]:
             failed.append(f"Member must have length less than or equal to {meta['max']}")
         if "min" in meta and length < meta["min"]:
             failed.append(f"Member must have length greater than or equal to {meta['min']}")
+        matched = True
         if "pattern" in meta:
             pattern = server_pattern(meta["pattern"])
             compiled = _pattern(pattern)
             if compiled is not None and not compiled.fullmatch(value):
                 failed.append(f"Member must satisfy regular expression pattern: {pattern}")
-        if shape.enum and value not in shape.enum:
-            failed.append(enum_rule(shape))
+                matched = False
+        if shape.enum:
+            if value not in shape.enum:
+                failed.append(enum_rule(shape))
+        elif matched and text_rule is not None and not text_rule.allows(value):
+            # Rule chosen: where the model has no pattern (or one that admits it), text the
+            # protocol's responses cannot carry fails the protocol's own rule, quoted as a
+            # pattern, so that nothing stored can make a later response unrenderable.
+            failed.append(text_constraint(text_rule))
     elif shape.type_name in _NUMERIC:
         if "max" in meta and value > meta["max"]:
             failed.append(f"Member must have value less than or equal to {meta['max']}")
@@ -163,9 +178,13 @@ def _scalar_rules(shape: Shape, value: Any) -> list[str]:
     return failed
 
 
-def _all_scalar_rules(shape: Shape) -> str:
-    """Every rule of a list's scalar member, as AWS lists them when any member fails."""
-    cached = shape.__dict__.get("_iam_mock_all_rules")
+def _all_scalar_rules(shape: Shape, text_rule: TextRule | None = None) -> str:
+    """Every rule of a list's scalar member, as AWS lists them when any member fails.
+
+    ``text_rule``: a member failed the protocol's text rule, which is listed with the others.
+    """
+    cache_key = "_iam_mock_all_rules" + ("" if text_rule is None else f"_{text_rule.name}")
+    cached = shape.__dict__.get(cache_key)
     if cached is not None:
         return cached
     meta = shape.metadata
@@ -178,6 +197,8 @@ def _all_scalar_rules(shape: Shape) -> str:
     pattern = server_pattern(meta["pattern"]) if "pattern" in meta else ""
     if pattern:
         rules.append(f"Member must satisfy regular expression pattern: {pattern}")
+    if text_rule is not None:
+        rules.append(text_constraint(text_rule))
     if shape.enum:
         rules.append(enum_rule(shape))
     if not rules or "\\w" in pattern or "\\p{" in pattern:
@@ -188,7 +209,7 @@ def _all_scalar_rules(shape: Shape) -> str:
         # audience observed). A member with no rule at all lists only the null rule.
         rules.append("Member must not be null")
     text = f"Member must satisfy constraint: [{', '.join(rules)}]"
-    shape.__dict__["_iam_mock_all_rules"] = text
+    shape.__dict__[cache_key] = text
     return text
 
 
@@ -223,17 +244,27 @@ def _check_plan(shape: Shape) -> list[tuple[str, str, Shape, bool]]:
     return plan
 
 
-def check(shape: Shape | None, params: dict[str, Any]) -> list[Violation]:
-    """Every constraint violation in ``params`` against the input ``shape``."""
+def check(
+    shape: Shape | None, params: dict[str, Any], text_rule: TextRule | None = None
+) -> list[Violation]:
+    """Every constraint violation in ``params`` against the input ``shape``.
+
+    ``text_rule``: the characters the protocol's responses can carry (``Codec.text_rule``);
+    every string member (map keys included) must keep to it.
+    """
     if shape is None:
         return []
     found: list[Violation] = []
-    _check_structure(shape, params, "", found)
+    _check_structure(shape, params, "", found, text_rule)
     return found
 
 
 def _check_structure(
-    shape: Shape, value: dict[str, Any], prefix: str, found: list[Violation]
+    shape: Shape,
+    value: dict[str, Any],
+    prefix: str,
+    found: list[Violation],
+    text_rule: TextRule | None,
 ) -> None:
     for name, camel, member, required in _check_plan(shape):
         member_value = value.get(name)
@@ -241,13 +272,15 @@ def _check_structure(
             if required:
                 found.append(Violation(prefix + camel, None, "Member must not be null"))
             continue
-        _check_value(member, member_value, prefix + camel, found)
+        _check_value(member, member_value, prefix + camel, found, text_rule)
 
 
-def _check_value(shape: Shape, value: Any, path: str, found: list[Violation]) -> None:
+def _check_value(
+    shape: Shape, value: Any, path: str, found: list[Violation], text_rule: TextRule | None
+) -> None:
     kind = shape.type_name
     if kind == "structure":
-        _check_structure(shape, value, path + ".", found)
+        _check_structure(shape, value, path + ".", found, text_rule)
     elif kind == "list":
         meta = shape.metadata
         if "max" in meta and len(value) > meta["max"]:
@@ -260,8 +293,12 @@ def _check_value(shape: Shape, value: Any, path: str, found: list[Violation]) ->
         if member.type_name not in ("structure", "list", "map"):
             # A scalar list is reported once, at list level, listing all member rules
             # (observed for serviceNamespaces, filter and policyInputList).
-            if any(item is None or _scalar_rules(member, item) for item in value):
-                found.append(Violation(path, value, _all_scalar_rules(member)))
+            if any(item is None or _scalar_rules(member, item, text_rule) for item in value):
+                unrenderable = text_rule is not None and not member.enum and any(
+                    isinstance(item, str) and not text_rule.allows(item) for item in value
+                )
+                rules = _all_scalar_rules(member, text_rule if unrenderable else None)
+                found.append(Violation(path, value, rules))
         else:
             for index, item in enumerate(value, 1):
                 if item is None:
@@ -269,15 +306,19 @@ def _check_value(shape: Shape, value: Any, path: str, found: list[Violation]) ->
                         Violation(f"{path}.{index}.member", None, "Member must not be null")
                     )
                 else:
-                    _check_value(member, item, f"{path}.{index}.member", found)
+                    _check_value(member, item, f"{path}.{index}.member", found, text_rule)
     elif kind == "map":
+        key_shape = shape.key
         for key, item in value.items():
+            # Rule chosen: a key that fails its rules is reported at the map's own path.
+            for rule in _scalar_rules(key_shape, key, text_rule):
+                found.append(Violation(path, key, rule))
             if item is None:
                 found.append(Violation(f"{path}.{key}", None, "Member must not be null"))
             else:
-                _check_value(shape.value, item, f"{path}.{key}", found)
+                _check_value(shape.value, item, f"{path}.{key}", found, text_rule)
     else:
-        for rule in _scalar_rules(shape, value):
+        for rule in _scalar_rules(shape, value, text_rule):
             found.append(Violation(path, value, rule))
 
 

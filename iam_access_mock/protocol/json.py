@@ -14,6 +14,7 @@ from botocore.model import OperationModel, Shape
 
 from ..errors import ServiceError
 from .base import (
+    JAVA_RANGES,
     Codec,
     HttpRequest,
     HttpResponse,
@@ -46,6 +47,7 @@ _EXPECTED = {
     "blob": "a Blob",
 }
 _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+_JAVA_TYPES = {"integer": "int", "long": "long"}
 
 
 
@@ -92,7 +94,13 @@ def decode_value(shape: Shape, value: Any) -> Any:
             return value
     elif kind in ("integer", "long"):
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            low, high = JAVA_RANGES[kind]
+            if low <= value <= high:
+                return value
+            # Rule chosen: Jackson's text for a number its Java type cannot hold.
+            raise SerializationException(
+                f"Numeric value out of range of {_JAVA_TYPES[kind]} ({low} - {high})"
+            )
     elif kind == "boolean":
         if isinstance(value, bool):
             return value
@@ -156,7 +164,9 @@ def load_body(body: bytes) -> Any:
         return {}
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bytes that are not UTF-8 and numbers of more than 4,300 digits;
+        # RecursionError, arrays or objects nested past Python's stack.
         raise SerializationException("Malformed JSON in the request body") from exc
 
 
@@ -167,7 +177,8 @@ class JsonCodec(Codec):
         shape = operation.input_shape
         if shape is None:
             return {}
-        return decode_value(shape, load_body(request.body))
+        # Rule chosen: a body of JSON ``null`` is an empty input, as an empty body is.
+        return decode_value(shape, load_body(request.body)) or {}
 
     def _content_type(self, operation: OperationModel) -> str:
         return f"application/x-amz-json-{operation.metadata.get('jsonVersion', '1.0')}"

@@ -12,16 +12,18 @@ from urllib.parse import parse_qsl
 
 from botocore.model import OperationModel, Shape
 
-from ..errors import MalformedInput, ServiceError
+from ..errors import MalformedInput, MalformedQueryString, ServiceError
 from .base import (
     Codec,
     HttpRequest,
     HttpResponse,
     iso8601,
+    java_integer,
     members_by_name,
     members_by_wire_name,
     parse_timestamp,
 )
+from .text import XML_TEXT
 
 _XML_CONTENT_TYPE = "text/xml"
 
@@ -31,9 +33,6 @@ KeyTree = dict[str | None, Any]
 
 _ABSENT = object()  # a key that carries no value of its own (``UserName.Foo=x`` only)
 
-# Integer ranges of the Java types behind Smithy's integer and long (research §2:
-# ``MaxItems=2147483648`` is MalformedInput).
-_RANGES = {"integer": (-(1 << 31), (1 << 31) - 1), "long": (-(1 << 63), (1 << 63) - 1)}
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 _KIND_NAMES = {
@@ -47,9 +46,17 @@ _KIND_NAMES = {
 }
 # Research §2: with more than 10 missing members before an index, AWS refuses the request.
 MAX_SKIPPED_MEMBERS = 10
+_MAX_INDEX = (1 << 31) - 1  # a list index is a Java int
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SYNTAX_ERROR = "The query string contains a syntax error"
 
 
 def _escape(text: str) -> str:
+    if not text.isprintable():
+        # Text XML 1.0 cannot carry, even as a character reference: the request check keeps
+        # it out of the world, so only an error message echoing a request value (STS prints
+        # values) or text from outside a request can hold it. Rule chosen: U+FFFD stands in.
+        text = XML_TEXT.make_safe(text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
@@ -70,18 +77,20 @@ class QueryCodec(Codec):
     ignored; integers are optionally signed ASCII digits within the type's range; booleans
     are ``true``, ``false``, ``1`` or ``0``; list indexes start at 1 and ``01`` is ``1``;
     missing list members become null (the constraint check reports them) unless more than
-    ten are skipped at once. Anything else is ``MalformedInput`` (HTTP 400).
+    ten are skipped at once. Anything else is ``MalformedInput`` (HTTP 400); a form that is
+    not form encoding (not UTF-8, a broken percent-escape) is ``MalformedQueryString``.
+    Strings must be text XML 1.0 can carry (``text_rule``, checked with the constraints).
     """
 
     content_type = _XML_CONTENT_TYPE
+    text_rule = XML_TEXT
 
     # ---- requests ----------------------------------------------------------------------
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
         shape = operation.input_shape
         if shape is None:
             return {}
-        body = request.body.decode("utf-8") if request.body else request.query
-        return _structure(shape, _key_tree(body), "")
+        return _structure(shape, _key_tree(_form_text(request)), "")
 
     # ---- responses ---------------------------------------------------------------------
     def render(
@@ -174,10 +183,41 @@ class QueryCodec(Codec):
 # ---- request parsing ---------------------------------------------------------------------
 
 
+def _form_text(request: HttpRequest) -> str:
+    """The form (the body, else the URL's query string) as text; not UTF-8 is refused."""
+    if not request.body:
+        return request.query
+    try:
+        return request.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedQueryString(
+            f"{_SYNTAX_ERROR}: byte 0x{request.body[exc.start]:02X} at offset {exc.start} "
+            "is not UTF-8."
+        ) from exc
+
+
+def _pairs(form: str) -> list[tuple[str, str]]:
+    """The form's decoded (key, value) pairs; a bad percent-escape or one that decodes to
+    bytes that are not UTF-8 is MalformedQueryString (rule chosen: AWS's text not recorded)."""
+    if "%" in form:
+        bad = _BAD_ESCAPE.search(form)
+        if bad is not None:
+            escape = form[bad.start() : bad.start() + 3]
+            raise MalformedQueryString(
+                f"{_SYNTAX_ERROR}: '{escape}' at offset {bad.start()} is not a percent-escape."
+            )
+    try:
+        return parse_qsl(form, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise MalformedQueryString(
+            f"{_SYNTAX_ERROR}: percent-escaped bytes that are not UTF-8."
+        ) from exc
+
+
 def _key_tree(body: str) -> KeyTree:
     """Nest the form's dotted keys; a repeated key keeps its last value."""
     tree: KeyTree = {}
-    for key, value in parse_qsl(body, keep_blank_values=True):
+    for key, value in _pairs(body):
         node = tree
         if "." in key:
             *parents, key = key.split(".")
@@ -244,12 +284,10 @@ def _value(shape: Shape, node: Any, path: str, after_index: bool = False) -> Any
 
 def _scalar(kind: str, text: str, path: str) -> Any:
     if kind in ("integer", "long"):
-        digits = text[1:] if text[:1] in ("+", "-") else text
-        if digits.isascii() and digits.isdigit():
-            number = int(text)
-            low, high = _RANGES[kind]
-            if low <= number <= high:
-                return number
+        # Out of the Java type's range is malformed too (research §2: MaxItems=2147483648).
+        number = java_integer(text, kind)
+        if number is not None:
+            return number
     elif kind == "boolean":
         flag = _BOOLEANS.get(text)
         if flag is not None:
@@ -339,7 +377,11 @@ def _indexed(members: KeyTree, scalar: bool) -> dict[int, Any]:
         if token is None:
             continue
         if token.isdigit() and token.isascii():
-            index = int(token)
+            significant = token.lstrip("0")
+            index = int(significant or "0") if len(significant) <= 10 else _MAX_INDEX + 1
+            if index > _MAX_INDEX:
+                # Rule chosen: AWS's text for an index past Java's int is not recorded.
+                raise MalformedInput(f"Unable to parse '{token}' as a list index")
             if index == 0:
                 raise MalformedInput("0 is not a valid index")
             if index in by_index:
@@ -356,17 +398,28 @@ def _indexed(members: KeyTree, scalar: bool) -> dict[int, Any]:
     return by_index
 
 
+def _as_node(value: Any) -> KeyTree:
+    return value if isinstance(value, dict) else {None: value}
+
+
 def _merge(first: Any, second: Any) -> Any:
-    """Two spellings of one index (``01`` and ``1``); of two values, the later one wins."""
+    """Two spellings of one index (``01`` and ``1``); of two values, the later one wins.
+
+    Iterative: the keys' depth is the sender's choice, so it must not be Python's stack's.
+    """
     if not isinstance(first, dict) and not isinstance(second, dict):
         return second
-    if not isinstance(first, dict):
-        first = {None: first}
-    if not isinstance(second, dict):
-        second = {None: second}
-    merged = dict(first)
-    for token, child in second.items():
-        merged[token] = _merge(merged[token], child) if token in merged else child
+    merged = dict(_as_node(first))
+    pending = [(merged, _as_node(second))]
+    while pending:
+        target, source = pending.pop()
+        for token, child in source.items():
+            existing = target.get(token, _ABSENT)
+            if existing is _ABSENT or not (isinstance(existing, dict) or isinstance(child, dict)):
+                target[token] = child
+            else:
+                node = target[token] = dict(_as_node(existing))
+                pending.append((node, _as_node(child)))
     return merged
 
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote
 from botocore.model import OperationModel, Shape
 
 from ..errors import ServiceError
-from .base import Codec, HttpRequest, HttpResponse, iso8601
+from .base import Codec, HttpRequest, HttpResponse, iso8601, java_integer
 from .json import SerializationException, decode_value, encode_value, load_body
 
 
@@ -50,8 +50,17 @@ def _header(headers: Mapping[str, Any], name: str) -> str | None:
     lowered = name.lower()
     for key, value in headers.items():
         if key.lower() == lowered:
-            return value.decode("utf-8") if isinstance(value, bytes) else value
+            return _utf8(value, f"header {name}") if isinstance(value, bytes) else value
     return None
+
+
+def _utf8(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Rule chosen: text that is not UTF-8 is a SerializationException (AWS's text not
+        # recorded), as the json protocol answers a body that is not UTF-8.
+        raise SerializationException(f"The {where} is not UTF-8") from exc
 
 
 def _header_text(shape: Shape, value: Any) -> str:
@@ -73,9 +82,9 @@ def _scalar_from_text(shape: Shape, text: str) -> Any:
     """A URI label, query parameter or header value as its modeled type."""
     kind = shape.type_name
     if kind in ("integer", "long"):
-        digits = text[1:] if text[:1] in ("+", "-") else text
-        if digits.isascii() and digits.isdigit():
-            return int(text)
+        number = java_integer(text, kind)
+        if number is not None:
+            return number
     elif kind == "boolean":
         if text in _BOOLEAN_TEXT:
             return _BOOLEAN_TEXT[text]
@@ -102,9 +111,21 @@ class RestJsonCodec(Codec):
         params: dict[str, Any] = {}
         labels: dict[str, str] = {}
         match = _uri_pattern(operation).fullmatch(request.path)
-        if match:
-            labels = {key: unquote(value) for key, value in match.groupdict().items()}
-        query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
+        try:
+            if match:
+                labels = {
+                    key: unquote(value, errors="strict")
+                    for key, value in match.groupdict().items()
+                }
+            query = (
+                parse_qs(request.query, keep_blank_values=True, errors="strict")
+                if request.query
+                else {}
+            )
+        except UnicodeDecodeError as exc:
+            raise SerializationException(
+                "The request URI has percent-escaped bytes that are not UTF-8"
+            ) from exc
         body_members: dict[str, Shape] = {}
         payload = shape.serialization.get("payload")
         for name, member in shape.members.items():
@@ -134,7 +155,7 @@ class RestJsonCodec(Codec):
                 if member.type_name == "blob":
                     params[name] = request.body
                 elif member.type_name == "string":
-                    params[name] = request.body.decode("utf-8")
+                    params[name] = _utf8(request.body, "request body")
                 else:
                     params[name] = decode_value(member, load_body(request.body))
             else:

@@ -102,8 +102,9 @@ def list_access_keys(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 
 @provider.handles("UpdateAccessKey")
 def update_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Active or Inactive; an Inactive key's calls get InvalidClientTokenId. ``Expired``
-    (in the model's enum) is refused with InvalidInput, as observed; AWS's text was not
+    """Active or Inactive; an Inactive key's calls get InvalidClientTokenId (json and
+    rest-json services: UnrecognizedClientException, see ``errors.credential_error_for``).
+    ``Expired`` (in the model's enum) is refused with InvalidInput, as observed; AWS's text was not
     recorded, so the message is the mock's own."""
     user = _owner(ctx, params)
     credential = _owned_key(ctx, user, params["AccessKeyId"])
@@ -118,7 +119,8 @@ def update_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 
 @provider.handles("DeleteAccessKey")
 def delete_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The key is revoked at once: later calls signed with it get InvalidClientTokenId."""
+    """The key is revoked at once: later calls signed with it get InvalidClientTokenId
+    (json and rest-json services: UnrecognizedClientException)."""
     user = _owner(ctx, params)
     access_key_id = params["AccessKeyId"]
     _owned_key(ctx, user, access_key_id)

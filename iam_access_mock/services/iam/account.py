@@ -40,6 +40,7 @@ from .policies import (
     quote_document,
     version_entries,
 )
+from .roles import role_last_used
 from .store import Group, IamStore, ManagedPolicy, Role, User
 
 FILTERS = ("AWSManagedPolicy", "Group", "LocalManagedPolicy", "Role", "User")
@@ -75,7 +76,11 @@ def _check_marker(marker: str, scope: tuple[str, ...], filtered: bool) -> None:
 def get_account_authorization_details(
     ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
-    """Users, roles, groups and managed policies with their policies, paged together."""
+    """Users, roles, groups and managed policies with their policies, paged together.
+
+    A role's ``RoleLastUsed`` reports the trailing 400 days only, as GetRole's does
+    (``roles.role_last_used``).
+    """
     store: IamStore = ctx.store
     requested = params.get("Filter") or []
     wanted = frozenset(requested) if requested else frozenset(FILTERS)
@@ -166,7 +171,6 @@ def _group_detail(store: IamStore, group: Group) -> dict[str, Any]:
 
 
 def _role_detail(ctx: RequestContext, store: IamStore, role: Role) -> dict[str, Any]:
-    last = ctx.world.activity.last_any(ctx.account_id, role.unique_id)
     return {
         "Path": role.path,
         "RoleName": role.name,
@@ -181,7 +185,7 @@ def _role_detail(ctx: RequestContext, store: IamStore, role: Role) -> dict[str, 
         "AttachedManagedPolicies": attached_policy_entries(store, role),
         "PermissionsBoundary": boundary_dict(role.permissions_boundary),
         "Tags": _tags(role.tags),
-        "RoleLastUsed": {} if last is None else {"LastUsedDate": last.when, "Region": last.region},
+        "RoleLastUsed": role_last_used(ctx, role),
     }
 
 

@@ -11,6 +11,7 @@ from ...pagination import paginate
 from ...policy.document import parse_policy_document
 from ...service import RequestContext
 from . import provider
+from .last_accessed import TRACKING_PERIOD
 from .naming import (
     boundary_dict,
     check_boundary_arn,
@@ -66,11 +67,22 @@ def role_dict(ctx: RequestContext, role: Role, view: str) -> dict[str, Any]:
         out["PermissionsBoundary"] = boundary_dict(role.permissions_boundary)
         out["Tags"] = tag_list(role.tags)
     if view == "get":
-        last = ctx.world.activity.last_any(ctx.account_id, role.unique_id)
-        out["RoleLastUsed"] = (
-            {} if last is None else {"LastUsedDate": last.when, "Region": last.region}
-        )
+        out["RoleLastUsed"] = role_last_used(ctx, role)
     return out
+
+
+def role_last_used(ctx: RequestContext, role: Role) -> dict[str, Any]:
+    """The RoleLastUsed element (GetRole, GetAccountAuthorizationDetails): the role's latest
+    call through any of its sessions, ``{}`` if none in the trailing 400 days.
+
+    "Activity is only reported for the trailing 400 days" (RoleLastUsed, IAM API
+    reference): an older use is answered as no use. A use dated after now (recorded, then
+    the clock set back) is still reported, as the reports count it.
+    """
+    last = ctx.world.activity.last_any(ctx.account_id, role.unique_id)
+    if last is None or last.timestamp < (ctx.world.clock.now() - TRACKING_PERIOD).timestamp():
+        return {}
+    return {"LastUsedDate": last.when, "Region": last.region}
 
 
 @provider.handles("CreateRole")
@@ -105,7 +117,7 @@ def create_role(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @provider.handles("GetRole")
 def get_role(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """RoleLastUsed is the role's latest call through any of its sessions (the activity
-    index), ``{}`` when never used."""
+    index), ``{}`` when not used in the trailing 400 days (``role_last_used``)."""
     return {"Role": role_dict(ctx, require_role(ctx.store, params["RoleName"]), "get")}
 
 
