@@ -16,8 +16,9 @@ Prints, each over N rounds (median, and the fastest and slowest round), in threa
   deep (``load_cloudtrail``).
 
 Targets: each match and each report under 10 ms. A regex of ``.*`` runs, as the evaluator
-used before, took 34 s to refuse ``s3:`` and 8 alternations (``*?`` x 8, then ``x``) on one
-action, and about four times longer for each alternation more.
+used before, takes 170 ms to refuse 7 alternations (``*?`` x 7, then ``x``) against one
+40-character action name, five to six times longer for each alternation more; a report
+weighing ``s3:`` and 8 alternations against the s3 actions took 34 s.
 """
 
 from __future__ import annotations

@@ -6,10 +6,13 @@ that. Text from outside (a policy document, a CloudTrail log file) is therefore 
 first, in time linear in its length, and refused with :class:`JsonTooDeep` (a ValueError,
 as any undecodable text) when it nests deeper than the caller's limit.
 
-The measure works on UTF-8 bytes: escaped quotes and backslashes are removed, then
-everything but quotes and brackets (``bytes.translate``), then strings; what is left are the
-brackets outside strings, whose running balance is the depth. A 4 MB CloudTrail file costs
-a few milliseconds, against some 20 ms for ``json.loads`` itself.
+The measure works on UTF-8 bytes, in C but for a last step over the brackets: everything
+but quotes, brackets and escapes is deleted (``bytes.translate``), escaped quotes and
+backslashes are removed, then strings; what is left are the brackets outside strings, whose
+running balance is the depth. A 4 MB CloudTrail file costs about 3 ms, against some 18 ms for
+``json.loads`` itself (half as much again as ``json.loads`` for text full of escaped JSON).
+Text that is not JSON gets some number, never less than what ``json.loads`` would reach
+before it fails at the first error (the text before it is lexed as JSON lexes it).
 """
 
 from __future__ import annotations

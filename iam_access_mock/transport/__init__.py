@@ -26,7 +26,6 @@ def install() -> None:
             install_copy(package)
             credentials.install_copy(package)
         aio.install()
-        credentials.install_aio()
     moto.install()
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import wrapt
 from botocore.exceptions import EndpointConnectionError
 
-from . import active, sync
+from . import active, credentials, sync
 from .credentials import lend_fake_credentials
 
 PACKAGE = "aiobotocore"
@@ -142,6 +142,8 @@ def _wrap(root: str) -> None:
             signers, "AioRequestSigner.get_auth_instance", _fake_credentials_for_anonymous_clients
         )
         setattr(endpoint, _PATCHED_ATTR, True)
+    # Its sessions and credentials too, from the same hook: one place decides when.
+    credentials.wrap_aio(root)
 
 
 def _optional_module(name: str) -> ModuleType | None:

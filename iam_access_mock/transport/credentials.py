@@ -57,9 +57,7 @@ FAKE_SECRET_KEY = FAKE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"]
 _KEPT_PROVIDER_METHODS = frozenset({"env"})
 
 _PATCHED_ATTR = "_iam_access_mock_credentials_patched"
-_AIO_PACKAGE = "aiobotocore"
 _aio_lock = threading.Lock()
-_aio_hook_pending = False
 
 # The fields botocore's signers read from frozen credentials (ReadOnlyCredentials).
 _FakeCredentials = namedtuple("_FakeCredentials", ["access_key", "secret_key", "token"])
@@ -217,7 +215,8 @@ def install_copy(package: str) -> None:
     setattr(session, _PATCHED_ATTR, True)
 
 
-def _wrap_aio(root: str) -> None:
+def wrap_aio(root: str) -> None:
+    """Wrap the credential handling of one loaded aiobotocore (``aio.py`` calls this)."""
     # Imported before taking the lock: an import can run the post-import hook, in this
     # thread or in another one that holds the package's import lock.
     session = importlib.import_module(root + ".session")
@@ -234,23 +233,3 @@ def _wrap_aio(root: str) -> None:
             )
         wrapt.wrap_function_wrapper(credentials, "AioRefreshableCredentials._refresh", copy.refresh)
         setattr(session, _PATCHED_ATTR, True)
-
-
-def _on_aio_import(module: ModuleType) -> None:
-    global _aio_hook_pending
-    _aio_hook_pending = False  # wrapt forgets a hook once it has run
-    _wrap_aio(module.__name__)
-
-
-def install_aio() -> None:
-    """Wrap aiobotocore now if it is loaded, or else as soon as it is imported; importing
-    the mock never imports it."""
-    global _aio_hook_pending
-    if _AIO_PACKAGE in sys.modules:
-        session = sys.modules.get(_AIO_PACKAGE + ".session")
-        if session is None or not getattr(session, _PATCHED_ATTR, False):
-            _wrap_aio(_AIO_PACKAGE)
-    elif not _aio_hook_pending:
-        # One hook at a time: activations repeat, and each hook would stay registered.
-        _aio_hook_pending = True
-        wrapt.register_post_import_hook(_on_aio_import, _AIO_PACKAGE)
