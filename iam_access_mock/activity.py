@@ -103,6 +103,8 @@ class ActivityIndex:
     def __init__(self) -> None:
         # (account id, IAM unique id or "root") -> that entity's accesses.
         self._entities: dict[tuple[str, str], EntityActivity] = {}
+        # account id -> its entities' records, for reports that roll activity up by account.
+        self._accounts: dict[str, list[EntityActivity]] = {}
         self._regions: list[str] = []
         self._region_ids: dict[str, int] = {}
         self._namespaces: dict[str, str] = {}  # one shared string per namespace
@@ -117,6 +119,7 @@ class ActivityIndex:
         found = self._entities.get(key)
         if found is None:
             found = self._entities[key] = EntityActivity()
+            self._accounts.setdefault(account_id, []).append(found)
         return found
 
     def region_id(self, region: str) -> int:
@@ -199,6 +202,20 @@ class ActivityIndex:
             for key, packed in found.actions.items()
             if prefix is None or key.startswith(prefix)
         }
+
+    def account_services(self, account_id: str) -> dict[str, int]:
+        """Every namespace any principal of the account accessed -> its last access, packed
+        (``unpack`` reads it): what Organizations access reports roll up per account."""
+        latest: dict[str, int] = {}
+        for activity in self._accounts.get(account_id, ()):
+            for namespace, packed in activity.services.items():
+                previous = latest.get(namespace)
+                if previous is None or previous >> REGION_BITS < packed >> REGION_BITS:
+                    latest[namespace] = packed
+        return latest
+
+    def unpack(self, packed: int) -> LastAccess:
+        return self._unpack(packed)
 
     def last_any(self, account_id: str, entity: str) -> LastAccess | None:
         """The entity's most recent access to any service (RoleLastUsed)."""

@@ -49,6 +49,12 @@ class Job:
     final_status: str | None = None
     polls: int = 0
 
+    def due(self, now: datetime) -> bool:
+        """True when the next poll ends the job: its reads are spent and its time has come."""
+        if self.final_status is not None:
+            return True
+        return self.polls >= self.polls_until_done and (self.done_at is None or now >= self.done_at)
+
     def poll(self, now: datetime) -> str:
         """Observe the job once (a Get call) and return its status."""
         if self.final_status is None:
@@ -142,6 +148,11 @@ class JobControls:
             )
             self._jobs[job.job_id] = job
         return job
+
+    def of_kind(self, kind: str, scope: Hashable) -> list[Job]:
+        """The jobs of a kind in a scope (e.g. an account), oldest first."""
+        with self._lock:
+            return [job for job in self._jobs.values() if job.kind == kind and job.scope == scope]
 
     def find(self, job_id: str, kind: str, owner: Hashable, scope: Hashable) -> Job | None:
         """The job if it exists with this kind and scope and belongs to ``owner``."""

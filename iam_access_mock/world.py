@@ -9,6 +9,7 @@ from .activity import ActivityIndex
 from .clock import Clock
 from .identity import CredentialBook, Principal
 from .jobs import JobControls
+from .organization import OrganizationBook
 from .policy.action_names import iam_actions
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class World:
             self.jobs = JobControls(self.clock)
             self.credentials = CredentialBook(self.default_account_id, self.clock.now)
             self.activity = ActivityIndex()
+            self.organizations = OrganizationBook()
             self._stores: dict[tuple[str, str, str | None], Any] = {}
 
     def store(self, provider: Provider, account_id: str, region: str | None = None) -> Any:
@@ -53,6 +55,12 @@ class World:
         from .services.iam import provider as iam_provider
 
         return self.store(iam_provider, account_id)
+
+    def provision_member_account(self, account_id: str, management_account_id: str, role_name: str) -> None:
+        """Give an account created in an organization the role its management account uses."""
+        from .services.iam.provisioning import create_member_access_role
+
+        create_member_access_role(self.iam(account_id), management_account_id, role_name, self.clock.now())
 
     def record_call(self, principal: Principal, namespace: str, operation: str, region: str) -> None:
         """Record a call made under the mock as an access attempt (served or not)."""

@@ -1,6 +1,7 @@
 """Shared test set-up: every test runs with fake credentials and a region, offline; the
 ``iam`` and ``raw_iam`` clients serve the modules that do not define their own."""
 
+import json
 import socket
 from typing import Any
 
@@ -46,3 +47,27 @@ def iam(access_mock: AccessMock) -> Any:
 def raw_iam(access_mock: AccessMock) -> Any:
     """An IAM client under the mock that sends what botocore would refuse client-side."""
     return raw_client("iam")
+
+
+@pytest.fixture
+def aws_cli(
+    access_mock: AccessMock,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> Any:
+    """Run one AWS CLI v1 command in process (``aws_cli("iam", "list-users")``) and return its
+    parsed JSON output; the command must succeed."""
+    clidriver = pytest.importorskip("awscli.clidriver")
+    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "json")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+    def run(*arguments: str) -> Any:
+        capsys.readouterr()
+        code = clidriver.create_clidriver().main(list(arguments))
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        return json.loads(captured.out)
+
+    return run

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -31,26 +30,10 @@ POLICY = json.dumps(
 
 
 @pytest.fixture
-def cli(
-    access_mock: AccessMock,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> Any:
-    """Run one CLI command and return its parsed JSON output."""
-    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "json")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+def cli(aws_cli: Any, access_mock: AccessMock) -> Any:
+    """The in-process CLI (conftest's ``aws_cli``) with the clock pinned at NOW."""
     access_mock.clock.set(NOW)
-
-    def run(*arguments: str) -> Any:
-        capsys.readouterr()
-        code = clidriver.create_clidriver().main(list(arguments))
-        captured = capsys.readouterr()
-        assert code == 0, captured.err
-        return json.loads(captured.out)
-
-    return run
+    return aws_cli
 
 
 def test_cli_generates_and_reads_a_report(cli: Any, access_mock: AccessMock) -> None:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 from botocore import xform_name
@@ -227,7 +228,11 @@ def seed(iam: Any) -> dict[str, str]:
     iam.put_group_policy(GroupName="devs", PolicyName="inline", PolicyDocument=document)
     iam.put_role_policy(RoleName="r1", PolicyName="inline", PolicyDocument=document)
     key = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
-    return {"AccessKeyId": key, "JobId": generate(iam)}
+    organizations = boto3.client("organizations", region_name="us-east-1")
+    org_id = organizations.create_organization()["Organization"]["Id"]
+    path = f"{org_id}/{organizations.list_roots()['Roots'][0]['Id']}"
+    org_job = iam.generate_organizations_access_report(EntityPath=path)["JobId"]
+    return {"AccessKeyId": key, "JobId": generate(iam), "EntityPath": path, "OrgJobId": org_job}
 
 
 def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -239,6 +244,7 @@ def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
         "GetAccessKeyLastUsed": {"AccessKeyId": seeded["AccessKeyId"]},
         "GetAccountAuthorizationDetails": {},
         "GetGroup": group,
+        "GetOrganizationsAccessReport": {"JobId": seeded["OrgJobId"]},
         "GetGroupPolicy": {**group, "PolicyName": "inline"},
         "GetPolicy": policy,
         "GetPolicyVersion": {**policy, "VersionId": "v1"},

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from support import ACCOUNT, ALICE, TRUST_ROOT, allow, generate, raw_client, sends_lone_surrogates
 
 from iam_access_mock import mock_access
-from iam_access_mock.protocol.text import XML_TEXT
+from iam_access_mock.protocol import codec_for, protocol_of
+from iam_access_mock.protocol.text import XML_TEXT, TextRule
 from iam_access_mock.services import provider_for, served_services
 
 settings.register_profile(
@@ -55,9 +56,15 @@ SERVED = [
     for service in served_services()
     for name in sorted(provider_for(service).handlers)  # type: ignore[union-attr]
 ]
-# The errors any IAM or STS operation may answer besides its modeled ones: the protocol's
-# own, and AccessDenied (observed, e.g. for another account's ARN).
-PROTOCOL_ERRORS = {"ValidationError", "MalformedInput", "MalformedQueryString", "AccessDenied"}
+# The errors any operation may answer besides its modeled ones: the protocol's own (query's
+# and JSON's SerializationException), and AccessDenied (observed, e.g. for another account's ARN).
+PROTOCOL_ERRORS = {
+    "ValidationError",
+    "MalformedInput",
+    "MalformedQueryString",
+    "AccessDenied",
+    "SerializationException",
+}
 
 POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/p1"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/r1"
@@ -265,8 +272,10 @@ def _container(shape: Shape, member: str, depth: int) -> st.SearchStrategy[Any]:
     raise AssertionError(f"no strategy for {kind}")
 
 
-def string_paths(shape: Shape, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def string_paths(shape: Shape | None, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """The path (member names, 0 for a list's member) of every string in an input shape."""
+    if shape is None:
+        return []
     if shape.type_name == "structure":
         return [
             found
@@ -297,13 +306,18 @@ def set_at(params: dict[str, Any], path: tuple[Any, ...], value: str) -> dict[st
     return params
 
 
-def unwritable_texts(value: Any) -> list[str]:
-    """Every string in ``value`` (keys too) that XML 1.0 cannot carry."""
+def text_rule_of(service: str) -> TextRule:
+    """What text the service's protocol can carry (XML 1.0 for query, UTF-8 for JSON)."""
+    return codec_for(protocol_of(_session.get_service_model(service))).text_rule
+
+
+def unwritable_texts(value: Any, rule: TextRule = XML_TEXT) -> list[str]:
+    """Every string in ``value`` (keys too) that ``rule`` (XML 1.0 by default) cannot carry."""
     if isinstance(value, dict):
-        return unwritable_texts(list(value)) + unwritable_texts(list(value.values()))
+        return unwritable_texts(list(value), rule) + unwritable_texts(list(value.values()), rule)
     if isinstance(value, list):
-        return [text for item in value for text in unwritable_texts(item)]
-    return [value] if isinstance(value, str) and not XML_TEXT.allows(value) else []
+        return [text for item in value for text in unwritable_texts(item, rule)]
+    return [value] if isinstance(value, str) and not rule.allows(value) else []
 
 
 def modeled_codes(operation: OperationModel) -> set[str]:
@@ -344,13 +358,10 @@ def read_back(iam: Any, *, full: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def module_clients() -> dict[str, Any]:
-    """One IAM and one STS client for the module: making a client costs ~10 ms, and the
+    """One client per served service for the module: making a client costs ~10 ms, and the
     mock serves clients made before it is active."""
     with mock_access():
-        return {
-            "iam": sends_lone_surrogates(raw_client("iam")),
-            "sts": sends_lone_surrogates(raw_client("sts")),
-        }
+        return {service: sends_lone_surrogates(raw_client(service)) for service in served_services()}
 
 
 @pytest.fixture
@@ -383,7 +394,7 @@ def test_any_input_gets_an_answer_or_an_aws_error(
             assert code in codes, error
         else:
             # Accepted, so stored: text a response cannot carry is always refused instead.
-            assert unwritable_texts(params) == [], params
+            assert unwritable_texts(params, text_rule_of(service)) == [], params
             read_back(clients["iam"])
 
     property_holds()
@@ -421,7 +432,7 @@ def test_any_text_in_any_string_member_is_stored_only_if_a_response_can_carry_it
             assert 400 <= error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, error
             assert error.response["Error"]["Code"] in codes, error
         else:
-            assert XML_TEXT.allows(text), (path, text)
+            assert text_rule_of(service).allows(text), (path, text)
             read_back(clients["iam"])
 
     property_holds()

@@ -137,8 +137,11 @@ def encode_value(shape: Shape, value: Any, default_timestamp: str) -> Any:
         members = members_by_name(shape)
         out = {}
         for name, item in value.items():
-            if item is not None:
-                key, member = members[name]
+            # A member the client's botocore model does not have yet (a newer field) is
+            # left out, as that client would ignore it on the wire.
+            found = members.get(name)
+            if item is not None and found is not None:
+                key, member = found
                 out[key] = encode_value(member, item, default_timestamp)
         return out
     if kind == "list":

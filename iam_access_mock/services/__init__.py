@@ -8,6 +8,7 @@ from ..service import Provider
 
 _MODULES = {
     "iam": "iam_access_mock.services.iam",
+    "organizations": "iam_access_mock.services.organizations",
     "sts": "iam_access_mock.services.sts",
 }
 _loaded: dict[str, Provider | None] = {}

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     groups,
     inline,
     last_accessed,
+    organizations_access,
     policies,
     roles,
     users,
