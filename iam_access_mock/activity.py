@@ -9,12 +9,24 @@ Storage, chosen for memory (a million accesses must fit in well under 200 MB): p
 two dicts, namespace -> last access and "namespace:action" (lower case) -> last access,
 whose keys are interned once per index, and whose values are one int packing the time
 (microseconds since the epoch, full precision) above a 16-bit region number.
+
+Policy generation asks another question: which actions did an entity use within a window
+[t0, t1] in a set of regions. The latest access cannot answer it (an action used inside the
+window and again after t1 would be missed), and no bounded summary can for every window
+(a window may be as short as one microsecond around one access). So an action's accesses
+are kept exactly, and paid for only when there is more than one: the first access is the
+packed int above and nothing else; from the second distinct (time, region) on, the action
+also gets an ``AccessTimes`` (two parallel C arrays, 10 bytes a distinct access, sorted), so
+a window query is a binary search per action. Accesses repeating the same microsecond and
+region (CloudTrail's second-resolution times) are stored once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from array import array
+from bisect import bisect_left
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -72,14 +84,82 @@ def iso_utc(when: datetime) -> str:
     return when.isoformat() + "Z"
 
 
-class EntityActivity:
-    """One entity's last accesses: namespace -> packed, "namespace:action" -> packed."""
+class AccessTimes:
+    """Every distinct (time, region) of one action by one entity, sorted by time then region.
 
-    __slots__ = ("actions", "services")
+    Two parallel arrays (microseconds since the epoch, region number): 10 bytes an access.
+    """
+
+    __slots__ = ("micros", "regions")
+
+    def __init__(self, first: int, second: int) -> None:
+        self.micros = array("q")
+        self.regions = array("H")
+        self.add(first)
+        self.add(second)
+
+    def add(self, packed: int) -> None:
+        micros, region = packed >> REGION_BITS, packed & _REGION_MASK
+        times = self.micros
+        if not times or micros > times[-1]:  # the usual case: accesses arrive in time order
+            times.append(micros)
+            self.regions.append(region)
+            return
+        index = bisect_left(times, micros)
+        regions = self.regions
+        end = len(times)
+        while index < end and times[index] == micros:
+            if regions[index] == region:
+                return  # already kept
+            if regions[index] > region:
+                break
+            index += 1
+        times.insert(index, micros)
+        regions.insert(index, region)
+
+    def any_between(self, start: int, end: int, regions: Collection[int] | None) -> bool:
+        """True if an access at ``start`` <= time <= ``end`` (microseconds) is in ``regions``
+        (None: any region)."""
+        times = self.micros
+        index = bisect_left(times, start)
+        if regions is None:
+            return index < len(times) and times[index] <= end
+        kept = self.regions
+        for position in range(index, len(times)):
+            if times[position] > end:
+                return False
+            if kept[position] in regions:
+                return True
+        return False
+
+
+class EntityActivity:
+    """One entity's last accesses: namespace -> packed, "namespace:action" -> packed; and,
+    for actions accessed more than once, all their accesses (``history``)."""
+
+    __slots__ = ("actions", "history", "services")
 
     def __init__(self) -> None:
         self.services: dict[str, int] = {}
         self.actions: dict[str, int] = {}
+        self.history: dict[str, AccessTimes] | None = None
+
+
+def remember(activity: EntityActivity, action_key: str, previous: int, packed: int) -> None:
+    """A further access to an action already accessed (``previous`` is its latest, and not
+    equal to ``packed``): keep both in its history, and ``packed`` as latest if it is not
+    earlier (on a tie the later-recorded wins)."""
+    history = activity.history
+    if history is None:
+        history = activity.history = {}
+    times = history.get(action_key)
+    if times is None:
+        low, high = (previous, packed) if previous < packed else (packed, previous)
+        history[action_key] = AccessTimes(low, high)
+    else:
+        times.add(packed)
+    if previous >> REGION_BITS <= packed >> REGION_BITS:
+        activity.actions[action_key] = packed
 
 
 def update(
@@ -93,8 +173,10 @@ def update(
     if action_key is not None:
         actions = activity.actions
         previous = actions.get(action_key)
-        if previous is None or previous >> REGION_BITS <= micros:
+        if previous is None:
             actions[action_key] = packed
+        elif previous != packed:
+            remember(activity, action_key, previous, packed)
 
 
 class ActivityIndex:
@@ -216,6 +298,47 @@ class ActivityIndex:
 
     def unpack(self, packed: int) -> LastAccess:
         return self._unpack(packed)
+
+    def actions_between(
+        self,
+        account_id: str,
+        entity: str,
+        start: datetime,
+        end: datetime,
+        regions: Iterable[str] | None,
+    ) -> list[str]:
+        """The actions (as first spelled, "s3:GetObject") the entity attempted at a time from
+        ``start`` to ``end``, both included, in one of ``regions`` (None: any region); exact,
+        from every distinct access kept."""
+        found = self._entities.get((account_id, entity))
+        if found is None:
+            return []
+        first, last = micros_since_epoch(start), micros_since_epoch(end)
+        region_ids: frozenset[int] | None = None
+        if regions is not None:
+            known = self._region_ids
+            region_ids = frozenset(known[name] for name in regions if name in known)
+            if not region_ids:
+                return []
+        history = found.history or {}
+        names = self._action_names
+        used = []
+        for key, packed in found.actions.items():
+            latest = packed >> REGION_BITS
+            if latest < first:
+                continue  # the latest access is before the window, so every access is
+            times = history.get(key)
+            if times is None:
+                if latest <= last and (region_ids is None or packed & _REGION_MASK in region_ids):
+                    used.append(names[key])
+            elif times.any_between(first, last, region_ids):
+                used.append(names[key])
+        return used
+
+    def record_of(self, account_id: str, entity: str) -> EntityActivity | None:
+        """The entity's record as kept (packed values; see the module doc), or None; read-only
+        callers that weigh many entities at once (unused-access analysis) read it directly."""
+        return self._entities.get((account_id, entity))
 
     def last_any(self, account_id: str, entity: str) -> LastAccess | None:
         """The entity's most recent access to any service (RoleLastUsed)."""
@@ -540,8 +663,10 @@ class AccessRecorder:
             if action_key is not None:
                 recorded = activity.actions
                 previous = recorded.get(action_key)
-                if previous is None or previous >> REGION_BITS <= micros:
+                if previous is None:
                     recorded[action_key] = packed
+                elif previous != packed:
+                    remember(activity, action_key, previous, packed)
         return count
 
     @staticmethod

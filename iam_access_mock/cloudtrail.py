@@ -49,6 +49,7 @@ from .activity import (
     check_region,
     micros_since_epoch,
     parse_action,
+    remember,
     resolve_principal,
 )
 from .errors import MockConfigurationError
@@ -236,8 +237,10 @@ class RecordLoader:
             actions = principal.actions
             for action_key in action_keys:
                 previous = actions.get(action_key)
-                if previous is None or previous >> REGION_BITS <= micros:
+                if previous is None:
                     actions[action_key] = packed
+                elif previous != packed:
+                    remember(principal, action_key, previous, packed)
         self.taken += taken
         self.skipped += skipped
         self.unknown += unknown

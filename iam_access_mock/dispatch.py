@@ -4,6 +4,7 @@ the handler, render. Nothing here knows a wire format or a service's rules."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.model import OperationModel
@@ -11,7 +12,7 @@ from botocore.model import OperationModel
 from .errors import NotServed, ServiceError, credential_error_for
 from .identity import Principal, credential_scope
 from .policy.prefixes import iam_prefix_for
-from .protocol import HttpRequest, HttpResponse, codec_for, protocol_of
+from .protocol import Codec, HttpRequest, HttpResponse, codec_for, protocol_of
 from .protocol.constraints import check
 from .service import RequestContext
 from .services import provider_for
@@ -37,7 +38,11 @@ def new_request_id() -> str:
 
 
 def identify_and_record(
-    world: World, authorization: Any, operation: OperationModel, client_region: str | None
+    world: World,
+    authorization: Any,
+    operation: OperationModel,
+    client_region: str | None,
+    namespace: str | None = None,
 ) -> tuple[Principal, str, bool]:
     """Identify the caller of one call and record the attempt as its principal's activity.
 
@@ -52,22 +57,78 @@ def identify_and_record(
     with world.lock:
         principal = world.identify(access_key_id)
         if principal.attributed:
-            world.record_call(principal, iam_prefix(operation), operation.name, region)
+            world.record_call(
+                principal, namespace or iam_prefix(operation), operation.name, region
+            )
     return principal, region, scope is not None
 
 
+class Answer:
+    """The outcome of one served request, before it is written: the handler's output or the
+    error, with what rendering needs. ``render`` writes the bytes (server mode, clients that
+    need them); ``transport`` hands a botocore client ``protocol.parsed``'s dict instead."""
+
+    __slots__ = ("codec", "error", "operation", "output", "protocol", "request_id")
+
+    def __init__(
+        self,
+        protocol: str,
+        codec: Codec,
+        operation: OperationModel,
+        request_id: str,
+        output: Mapping[str, Any] | None,
+        error: ServiceError | None,
+    ) -> None:
+        self.protocol, self.codec, self.operation = protocol, codec, operation
+        self.request_id, self.output, self.error = request_id, output, error
+
+    def render(self) -> HttpResponse:
+        if self.error is not None:
+            return self.codec.render_error(self.operation, self.error, self.request_id)
+        assert self.output is not None
+        return self.codec.render(self.operation, self.output, self.request_id)
+
+
+class _Route:
+    """What serving one operation needs, looked up once per operation model."""
+
+    __slots__ = ("codec", "handler", "iam_prefix", "protocol", "provider")
+
+    def __init__(self, operation: OperationModel) -> None:
+        service_model = operation.service_model
+        self.protocol = protocol_of(service_model)
+        self.codec = codec_for(self.protocol)
+        self.provider = provider_for(service_model.service_name)
+        self.handler = self.provider.handlers.get(operation.name) if self.provider else None
+        self.iam_prefix = iam_prefix(operation)
+
+
+def route(operation: OperationModel) -> _Route:
+    """The operation's route, cached on the (per-client, long-lived) operation model."""
+    found = operation.__dict__.get("_iam_mock_route")
+    if found is None:
+        found = operation.__dict__["_iam_mock_route"] = _Route(operation)
+    return found
+
+
 def handle(world: World, request: HttpRequest, operation: OperationModel, client_region: str | None) -> HttpResponse:
-    service_model = operation.service_model
-    protocol = protocol_of(service_model)
-    codec = codec_for(protocol)
+    """Answer one request with bytes: the server's and the bytes path's way out."""
+    return answer(world, request, operation, client_region).render()
+
+
+def answer(
+    world: World, request: HttpRequest, operation: OperationModel, client_region: str | None
+) -> Answer:
+    """Identify the caller, record the attempt, parse, validate and run the handler."""
+    plan = route(operation)
+    protocol, codec, provider, handler = plan.protocol, plan.codec, plan.provider, plan.handler
     request_id = new_request_id()
     try:
         principal, region, signed = identify_and_record(
-            world, request.headers.get("Authorization"), operation, client_region
+            world, request.headers.get("Authorization"), operation, client_region, plan.iam_prefix
         )
-        provider = provider_for(service_model.service_name)
-        handler = provider.handlers.get(operation.name) if provider else None
         if provider is None or handler is None:
+            service_model = operation.service_model
             raise NotServed(
                 f"iam-access-mock does not serve {service_model.service_id} "
                 f"({service_model.service_name}) operation {operation.name}"
@@ -86,8 +147,8 @@ def handle(world: World, request: HttpRequest, operation: OperationModel, client
         if protocol != "query":
             # A rejected key is InvalidClientTokenId to the query protocol only.
             error = credential_error_for(error, protocol)
-        return codec.render_error(operation, error, request_id)
-    return codec.render(operation, output or {}, request_id)
+        return Answer(protocol, codec, operation, request_id, None, error)
+    return Answer(protocol, codec, operation, request_id, output or {}, None)
 
 
 def _missing_authentication(protocol: str) -> ServiceError:

@@ -91,6 +91,22 @@ class AccessMock:
 
         return load_cloudtrail(self.world, source)
 
+    def add_trail(self, arn: str, regions: Iterable[str] | None = None) -> None:
+        """Declare a CloudTrail trail for Access Analyzer policy generation (the CloudTrail
+        API is not served): ``arn`` ("arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME") logs
+        ``regions`` (region codes; None: all regions). Declaring it again replaces it.
+
+        The trail belongs to the account in its ARN. While the caller's account has no
+        declared trail, any well-formed trail ARN of that account is an all-regions trail;
+        once it has one, only its declared trails exist; another account's trail (an
+        organization trail) must be declared. Every recorded access counts as logged by the trails
+        covering its region. Raises ValueError (MockConfigurationError) or TypeError naming
+        the argument.
+        """
+        from .trails import add_trail
+
+        add_trail(self.world, arn, regions)
+
     def last_access(self, principal_arn: str, action: str | None = None) -> LastAccess | None:
         """The last recorded access of a principal: to ``action`` ("s3:GetObject"), to a
         service ("s3"), or to anything (None); ``None`` if there was none.
@@ -108,3 +124,45 @@ class AccessMock:
             if name is None:
                 return activity.service_access(account_id, entity, namespace)
             return activity.action_access(account_id, entity, action)
+
+    # ---- console-only state: password sign-ins and the root's MFA (services/iam/console.py) ----
+    def record_sign_in(self, principal_arn: str, *, at: datetime | None = None) -> None:
+        """Record a console sign-in with a password: the user's ``PasswordLastUsed`` (GetUser,
+        ListUsers, the credential report) becomes ``at`` (default ``clock.now()``; checked as
+        ``record_access`` checks it). ``principal_arn``: an IAM user with a login profile, or
+        an account root ARN. Nothing else sets PasswordLastUsed."""
+        from .services.iam.console import record_sign_in
+
+        with self.world.lock:
+            record_sign_in(self.world, principal_arn, at)
+
+    def enable_root_mfa(self, *, virtual: bool = True, account_id: str | None = None) -> str:
+        """Give the account root (of ``account_id``, default the default account) an MFA
+        device, as only the console can; returns its serial number. ``virtual=False`` makes
+        it a hardware device (not listed by ListVirtualMFADevices)."""
+        from .services.iam.console import enable_root_mfa
+
+        account = self.account_id if account_id is None else account_id
+        if not isinstance(account, str) or not (account.isdigit() and len(account) == 12):
+            raise ValueError(f"account_id must be a 12-digit account id, got {account!r}")
+        with self.world.lock:
+            return enable_root_mfa(self.world, account, virtual=bool(virtual))
+
+    def mfa_codes(self, serial_number: str) -> tuple[str, str]:
+        """The two consecutive codes a virtual MFA device shows now on the mock clock: what
+        EnableMFADevice and ResyncMFADevice take as AuthenticationCode1 and 2."""
+        from .services.iam.console import mfa_codes
+
+        with self.world.lock:
+            return mfa_codes(self.world, serial_number)
+
+    # ---- Access Analyzer: unused-access analysis (services/accessanalyzer/analysis.py) ----
+    def run_unused_access_analysis(self) -> int:
+        """Run every unused-access analyzer's analysis now, on the state and activity as
+        they are, as AWS does every 24 hours (the mock also runs it when findings are read
+        24 hours of mock time after the last run, and at CreateAnalyzer). Returns how many
+        analyzers were analyzed; DISABLED ones (their organization deleted) are not."""
+        from .services.accessanalyzer.analysis import run_all
+
+        with self.world.lock:
+            return run_all(self.world)

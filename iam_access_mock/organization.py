@@ -93,6 +93,7 @@ class AccountCreation:
     role_name: str
     requested: datetime
     account_id: str
+    reserved_email: bool = False  # this request holds its email until it ends
     state: str = "IN_PROGRESS"
     completed: datetime | None = None
     failure_reason: str | None = None
@@ -110,10 +111,14 @@ class Organization:
     accounts: dict[str, Account] = field(default_factory=dict)
     ous: dict[str, OrganizationalUnit] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)  # customer policies, by id
-    # Attachments both ways, in attach order: target id -> policy ids, policy id -> target ids.
-    attached: dict[str, dict[str, None]] = field(default_factory=dict)
-    targets: dict[str, dict[str, None]] = field(default_factory=dict)
+    # Attachments both ways, each with its attach sequence number (the listing order):
+    # target id -> {policy id: n}, policy id -> {target id: n}.
+    attached: dict[str, dict[str, int]] = field(default_factory=dict)
+    targets: dict[str, dict[str, int]] = field(default_factory=dict)
     creations: dict[str, AccountCreation] = field(default_factory=dict)  # car- id -> request
+    pending: dict[str, None] = field(default_factory=dict)  # the creations IN_PROGRESS
+    # IAM's centralized root access features enabled for the organization.
+    iam_features: set[str] = field(default_factory=set)
     counter: int = 0
 
     # ---- names and ARNs ---------------------------------------------------------------
@@ -210,8 +215,9 @@ class Organization:
         return self.policies.get(policy_id)
 
     def attach(self, policy_id: str, target_id: str) -> None:
-        self.attached.setdefault(target_id, {})[policy_id] = None
-        self.targets.setdefault(policy_id, {})[target_id] = None
+        sequence = self.next_order()
+        self.attached.setdefault(target_id, {})[policy_id] = sequence
+        self.targets.setdefault(policy_id, {})[target_id] = sequence
 
     def detach(self, policy_id: str, target_id: str) -> None:
         self.attached.get(target_id, {}).pop(policy_id, None)
@@ -257,6 +263,7 @@ class OrganizationBook:
         self._by_account: dict[str, Organization] = {}
         self._by_id: dict[str, Organization] = {}
         self._emails: set[str] = set()  # lower-cased, of every account ever created
+        self._promised: set[str] = set()  # ids given to account creations
 
     def of_account(self, account_id: str) -> Organization | None:
         return self._by_account.get(account_id)
@@ -301,6 +308,12 @@ class OrganizationBook:
             self._by_account.pop(account_id, None)
         self._by_id.pop(org.org_id, None)
 
+    def remove_account(self, org: Organization, account_id: str) -> None:
+        """The account leaves the organization (its IAM and activity stay, as on AWS)."""
+        org.accounts.pop(account_id, None)
+        org.forget_target(account_id)
+        self._by_account.pop(account_id, None)
+
     def email_taken(self, email: str) -> bool:
         return email.lower() in self._emails
 
@@ -310,14 +323,14 @@ class OrganizationBook:
     def release_email(self, email: str) -> None:
         self._emails.discard(email.lower())
 
-    def new_account_id(self, taken: set[str]) -> str:
+    def new_account_id(self, taken: str) -> str:
+        """A 12-digit id that no account of the book has or was promised, nor ``taken``."""
         while True:
             account_id = "".join(_ids.choices("0123456789", k=12))
-            if (
-                account_id[0] != "0"
-                and account_id not in taken
-                and account_id not in self._by_account
-            ):
+            if account_id[0] == "0" or account_id == taken or account_id in self._by_account:
+                continue
+            if account_id not in self._promised:
+                self._promised.add(account_id)
                 return account_id
 
     def add_account(

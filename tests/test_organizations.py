@@ -594,3 +594,50 @@ def test_a_next_token_that_is_not_one(org: Any) -> None:
         error_of(org.list_accounts_for_parent, ParentId=root_id, NextToken=token)[2]
         == "INVALID_NEXT_TOKEN"
     )
+
+
+def test_an_organization_with_an_account_being_created_is_not_empty(org: Any, access_mock: AccessMock) -> None:
+    org.create_organization()
+    access_mock.jobs.complete_after(polls=1)
+    org.create_account(Email="late@example.com", AccountName="late")
+    assert error_of(org.delete_organization)[0] == "OrganizationNotEmptyException"
+
+
+def test_a_failed_creation_frees_its_email_whatever_the_reason(org: Any, access_mock: AccessMock) -> None:
+    org.create_organization()
+    access_mock.jobs.fail_next("EMAIL_ALREADY_EXISTS")
+    first = org.create_account(Email="fresh@example.com", AccountName="x")["CreateAccountStatus"]
+    assert (first["State"], first["FailureReason"]) == ("FAILED", "EMAIL_ALREADY_EXISTS")
+    assert org.create_account(Email="fresh@example.com", AccountName="x")["CreateAccountStatus"]["State"] == "SUCCEEDED"
+
+
+def test_attachment_pages_skip_nothing_when_one_is_detached(org: Any) -> None:
+    org.create_organization()
+    root_id = org.list_roots()["Roots"][0]["Id"]
+    ids = [
+        org.create_policy(Content=DENY_S3, Description="", Name=f"P{index}", Type=SCP)["Policy"]["PolicySummary"]["Id"]
+        for index in range(3)
+    ]
+    for policy_id in ids:
+        org.attach_policy(PolicyId=policy_id, TargetId=root_id)
+    first = org.list_policies_for_target(TargetId=root_id, Filter=SCP, MaxResults=2)
+    assert [p["Id"] for p in first["Policies"]] == ["p-FullAWSAccess", ids[0]]
+    org.detach_policy(PolicyId="p-FullAWSAccess", TargetId=root_id)
+    second = org.list_policies_for_target(TargetId=root_id, Filter=SCP, MaxResults=2, NextToken=first["NextToken"])
+    assert [p["Id"] for p in second["Policies"]] == ids[1:]
+
+
+def test_accounts_leave_and_the_organization_can_then_be_deleted(org: Any) -> None:
+    org.create_organization()
+    stays, leaves = new_account(org, "stays"), new_account(org, "leaves")
+    org.remove_account_from_organization(AccountId=stays)
+    assert [a["Id"] for a in org.list_accounts()["Accounts"]] == [ACCOUNT, leaves]
+    member = member_session(leaves).client("organizations")
+    member.leave_organization()
+    assert error_of(member.describe_organization)[0] == "AWSOrganizationsNotInUseException"
+    # the account's IAM stays: the management account still reaches it
+    assert member_session(stays).client("sts").get_caller_identity()["Account"] == stays
+    code, _, reason = error_of(org.remove_account_from_organization, AccountId=ACCOUNT)
+    assert (code, reason) == ("ConstraintViolationException", "ACCOUNT_CANNOT_LEAVE_ORGANIZATION")
+    assert error_of(org.leave_organization)[2] == "ACCOUNT_CANNOT_LEAVE_ORGANIZATION"
+    org.delete_organization()

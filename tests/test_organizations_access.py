@@ -449,7 +449,7 @@ def test_the_same_report_within_a_minute_is_the_same_job(
 
 
 def test_one_report_at_a_time(iam: Any, org: Org, access_mock: AccessMock) -> None:
-    access_mock.jobs.complete_after(polls=1)
+    access_mock.jobs.complete_after(duration=timedelta(minutes=2))
     running = iam.generate_organizations_access_report(EntityPath=org.path())["JobId"]
     with pytest.raises(ClientError) as caught:
         iam.generate_organizations_access_report(EntityPath=org.path(org.prod))
@@ -459,6 +459,7 @@ def test_one_report_at_a_time(iam: Any, org: Org, access_mock: AccessMock) -> No
         409,
     )
     assert error["Error"]["Message"] == "Maximum number of concurrent jobs exceeded"
+    access_mock.clock.advance(timedelta(seconds=90))  # still running, past the 60 s
     assert iam.generate_organizations_access_report(EntityPath=org.path())["JobId"] == running
     in_progress = iam.get_organizations_access_report(JobId=running)
     assert {k for k in in_progress if k != "ResponseMetadata"} == {
@@ -467,10 +468,41 @@ def test_one_report_at_a_time(iam: Any, org: Org, access_mock: AccessMock) -> No
         "IsTruncated",
     }
     assert in_progress["JobStatus"] == "IN_PROGRESS"
+    access_mock.clock.advance(timedelta(seconds=30))
     assert iam.get_organizations_access_report(JobId=running)["JobStatus"] == "COMPLETED"
-    assert (
-        iam.generate_organizations_access_report(EntityPath=org.path(org.prod))["JobId"] != running
-    )
+    assert iam.generate_organizations_access_report(EntityPath=org.path(org.prod))["JobId"] != running
+
+
+def test_a_job_held_by_polls_does_not_block_others(iam: Any, org: Org, access_mock: AccessMock) -> None:
+    access_mock.jobs.complete_after(polls=3)
+    first = iam.generate_organizations_access_report(EntityPath=org.path())["JobId"]
+    second = iam.generate_organizations_access_report(EntityPath=org.path(org.prod))["JobId"]
+    assert first != second
+    assert iam.get_organizations_access_report(JobId=first)["JobStatus"] == "IN_PROGRESS"
+
+
+def test_scps_intersect_per_action_across_levels(iam: Any, org: Org) -> None:
+    """The root allows only s3:GetObject (plus all of dynamodb); an OU under it allows only
+    s3:PutObject and dynamodb:GetItem: no S3 action is allowed at both levels."""
+    client = boto3.client("organizations", region_name="us-east-1")
+
+    def scp(name: str, actions: list[str]) -> str:
+        content = json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+        )
+        return client.create_policy(Content=content, Description=name, Name=name, Type=SCP)["Policy"][
+            "PolicySummary"
+        ]["Id"]
+
+    root_only = scp("RootOnly", ["s3:GetObject", "dynamodb:*"])
+    ou_only = scp("OuOnly", ["s3:PutObject", "dynamodb:GetItem"])
+    strict = client.create_organizational_unit(ParentId=org.root, Name="Strict")["OrganizationalUnit"]["Id"]
+    client.attach_policy(PolicyId=root_only, TargetId=org.root)
+    client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=org.root)
+    client.attach_policy(PolicyId=ou_only, TargetId=strict)
+    client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=strict)
+    assert listed(report(iam, org.path())) == {"s3", "dynamodb"}
+    assert listed(report(iam, org.path(strict))) == {"dynamodb"}
 
 
 def test_fail_next_fails_the_report(iam: Any, org: Org, access_mock: AccessMock) -> None:

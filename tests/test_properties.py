@@ -392,6 +392,10 @@ def test_any_input_gets_an_answer_or_an_aws_error(
             code = error.response["Error"]["Code"]
             assert 400 <= status < 500, error
             assert code in codes, error
+        except UnicodeEncodeError:
+            # botocore cannot put a lone surrogate in a URI label or a query string (rest-json
+            # ``analyzerName``, ``ruleName``): nothing is sent.
+            assert unwritable_texts(params, text_rule_of(service)), params
         else:
             # Accepted, so stored: text a response cannot carry is always refused instead.
             assert unwritable_texts(params, text_rule_of(service)) == [], params
@@ -431,6 +435,10 @@ def test_any_text_in_any_string_member_is_stored_only_if_a_response_can_carry_it
         except ClientError as error:
             assert 400 <= error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, error
             assert error.response["Error"]["Code"] in codes, error
+        except UnicodeEncodeError:
+            # botocore cannot put a lone surrogate in a URI or a query string (rest-json
+            # labels and parameters): nothing is sent. The codec's own test sends such bytes.
+            assert any("\ud800" <= char <= "\udfff" for char in text), text
         else:
             assert text_rule_of(service).allows(text), (path, text)
             read_back(clients["iam"])

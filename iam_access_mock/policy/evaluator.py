@@ -586,6 +586,47 @@ def _relevant(
     return touching_allows, touching_denies
 
 
+def allowed_at_every_level(levels: Sequence[Iterable[CompiledPolicy]]) -> list[str]:
+    """The services of which some action is allowed at every level, in namespace order: how
+    SCPs inherit ("an explicit Allow statement at every level from the root through each OU in
+    the direct path to the account"). The policies of one level are evaluated together; the
+    levels are intersected per action, so a root allowing only s3:GetObject over an OU allowing
+    only s3:PutObject allows no S3. A service the catalogue lists no action of is intersected
+    as a whole."""
+    compiled = [tuple(dict.fromkeys(level)) for level in levels]
+    if not compiled:
+        return []
+    listed = [set(_allowed_services(level)) for level in compiled]
+    candidates = set.intersection(*listed)
+    if len(compiled) == 1:
+        return list(_allowed_services(compiled[0]))
+    found = []
+    for namespace in catalogue.service_names():
+        if namespace not in candidates:
+            continue
+        if not _universe(namespace):
+            found.append(namespace)
+            continue
+        common: set[str] | None = None
+        for level in compiled:
+            if _level_allows_whole(level, namespace):
+                continue  # this level narrows nothing
+            actions = set(_allowed_actions(level, namespace))
+            common = actions if common is None else common & actions
+            if not common:
+                break
+        if common is None or common:
+            found.append(namespace)
+    return found
+
+
+def _level_allows_whole(policies: tuple[CompiledPolicy, ...], namespace: str) -> bool:
+    allows, denies = _relevant(
+        namespace, (s for p in policies for s in p.allows), (s for p in policies for s in p.denies)
+    )
+    return bool(allows) and _allowed_whole(namespace, allows, denies)
+
+
 def allowed_actions(policies: Iterable[CompiledPolicy], namespace: str) -> set[str]:
     """The actions of one service the report rule allows (catalogue names; see module doc)."""
     unique = tuple(dict.fromkeys(policies))

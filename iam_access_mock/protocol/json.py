@@ -191,18 +191,23 @@ class JsonCodec(Codec):
     ) -> HttpResponse:
         shape = operation.output_shape
         body = encode_value(shape, output, "unixTimestamp") if shape is not None else {}
-        return HttpResponse(
-            200,
-            {"Content-Type": self._content_type(operation), "x-amzn-RequestId": request_id},
-            json.dumps(body, separators=(",", ":")).encode("utf-8"),
-        )
+        status, headers = self.success_head(operation, request_id)
+        return HttpResponse(status, headers, json.dumps(body, separators=(",", ":")).encode("utf-8"))
+
+    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+        return 200, {"Content-Type": self._content_type(operation), "x-amzn-RequestId": request_id}
+
+    def error_head(
+        self, operation: OperationModel, error: ServiceError, request_id: str
+    ) -> tuple[int, dict[str, str]]:
+        return error.status, {
+            "Content-Type": self._content_type(operation),
+            "x-amzn-RequestId": request_id,
+        }
 
     def render_error(
         self, operation: OperationModel, error: ServiceError, request_id: str
     ) -> HttpResponse:
         body = {"__type": error.code, "Message": error.message, **error.fields}
-        return HttpResponse(
-            error.status,
-            {"Content-Type": self._content_type(operation), "x-amzn-RequestId": request_id},
-            json.dumps(body, default=str).encode("utf-8"),
-        )
+        status, headers = self.error_head(operation, error, request_id)
+        return HttpResponse(status, headers, json.dumps(body, default=str).encode("utf-8"))

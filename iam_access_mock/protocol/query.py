@@ -110,18 +110,26 @@ class QueryCodec(Codec):
         parts.append(
             f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>"
         )
-        return HttpResponse(
-            200,
-            {"Content-Type": _XML_CONTENT_TYPE, "x-amzn-RequestId": request_id},
-            "".join(parts).encode("utf-8"),
-        )
+        status, headers = self.success_head(operation, request_id)
+        return HttpResponse(status, headers, "".join(parts).encode("utf-8"))
+
+    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+        return 200, {"Content-Type": _XML_CONTENT_TYPE, "x-amzn-RequestId": request_id}
+
+    def error_head(
+        self, operation: OperationModel, error: ServiceError, request_id: str
+    ) -> tuple[int, dict[str, str]]:
+        return error.status, {"Content-Type": _XML_CONTENT_TYPE, "x-amzn-RequestId": request_id}
 
     def _render_structure(self, shape: Shape, value: Mapping[str, Any], parts: list[str]) -> None:
         members = members_by_name(shape)
         for name, item in value.items():
-            if item is None:
+            found = members.get(name)
+            # A member newer than the client's botocore model is left out, as that client
+            # would ignore it.
+            if item is None or found is None:
                 continue
-            element, member = members[name]
+            element, member = found
             self._render_value(member, element, item, parts)
 
     def _render_value(self, shape: Shape, element: str, value: Any, parts: list[str]) -> None:
@@ -173,11 +181,8 @@ class QueryCodec(Codec):
             f"<Code>{_escape(error.code)}</Code><Message>{_escape(error.message)}</Message>"
             f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
         )
-        return HttpResponse(
-            error.status,
-            {"Content-Type": _XML_CONTENT_TYPE, "x-amzn-RequestId": request_id},
-            body.encode("utf-8"),
-        )
+        status, headers = self.error_head(operation, error, request_id)
+        return HttpResponse(status, headers, body.encode("utf-8"))
 
 
 # ---- request parsing ---------------------------------------------------------------------

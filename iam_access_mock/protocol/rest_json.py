@@ -173,16 +173,17 @@ class RestJsonCodec(Codec):
     def render(
         self, operation: OperationModel, output: Mapping[str, Any], request_id: str
     ) -> HttpResponse:
-        status = operation.http.get("responseCode", 200)
-        headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+        status, headers = self.success_head(operation, request_id)
         shape = operation.output_shape
         body: dict[str, Any] = {}
         if shape is not None:
             members = shape.members
             for name, value in output.items():
-                if value is None:
+                member = members.get(name)
+                # A member newer than the client's botocore model is left out, as that client
+                # would ignore it.
+                if value is None or member is None:
                     continue
-                member = members[name]
                 location = member.serialization.get("location")
                 if location == "header":
                     headers[member.serialization.get("name", name)] = _header_text(member, value)
@@ -200,9 +201,19 @@ class RestJsonCodec(Codec):
         self, operation: OperationModel, error: ServiceError, request_id: str
     ) -> HttpResponse:
         body = {"message": error.message, **error.fields}
-        headers = {
+        status, headers = self.error_head(operation, error, request_id)
+        return HttpResponse(status, headers, json.dumps(body, default=str).encode("utf-8"))
+
+    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+        """Before members bound to headers or the status code (``render`` adds those)."""
+        status = operation.http.get("responseCode", 200)
+        return status, {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+
+    def error_head(
+        self, operation: OperationModel, error: ServiceError, request_id: str
+    ) -> tuple[int, dict[str, str]]:
+        return error.status, {
             "Content-Type": "application/json",
             "x-amzn-RequestId": request_id,
             "x-amzn-ErrorType": error.code,
         }
-        return HttpResponse(error.status, headers, json.dumps(body, default=str).encode("utf-8"))

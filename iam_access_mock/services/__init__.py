@@ -7,6 +7,7 @@ import importlib
 from ..service import Provider
 
 _MODULES = {
+    "accessanalyzer": "iam_access_mock.services.accessanalyzer",
     "iam": "iam_access_mock.services.iam",
     "organizations": "iam_access_mock.services.organizations",
     "sts": "iam_access_mock.services.sts",

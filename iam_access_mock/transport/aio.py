@@ -10,6 +10,9 @@ is active:
   ``AioEndpoint._send`` answers it from the world with ``sync.serve``, the same dispatch
   botocore clients get: only the response object differs (an ``AioAWSResponse``, whose
   ``content`` is awaited).
+* ``AioEndpoint._get_response`` is the fast path of ``sync`` for aiobotocore clients: the
+  same plan (``sync.fast_plan``) and parsed dict, an ``AioAWSResponse`` whose awaited
+  ``content`` is rendered only if read.
 * ``AioRequestSigner.get_auth_instance`` gives a client created with no credentials at all
   the mock's fake ones.
 * ``AIOHTTPSession.send`` and ``HttpxSession.send`` refuse any other HTTP request
@@ -21,7 +24,9 @@ not pay for aiohttp.
 
 from __future__ import annotations
 
+import copy
 import importlib
+import logging
 import sys
 import threading
 from types import ModuleType
@@ -100,6 +105,110 @@ def _answerer(response_class: type) -> Any:
     return answer
 
 
+def _lazy_response_class(response_class: type) -> type:
+    """An AioAWSResponse whose body is rendered when ``await response.content`` asks."""
+
+    class ParsedResponse(response_class):  # type: ignore[misc, valid-type]
+        def __init__(
+            self, url: str, status: int, headers: dict[str, str], served: sync.Answer
+        ) -> None:
+            self._served: sync.Answer | None = served
+            self._raw: _Body | None = None
+            super().__init__(url, status, headers, None)
+
+        def _render(self) -> bytes:
+            if self._content is None:
+                served, self._served = self._served, None
+                self._content: bytes | None = (
+                    served.render().body if served is not None else b""
+                )
+            return self._content
+
+        async def _content_prop(self) -> bytes:
+            return self._render()
+
+        @property
+        def raw(self) -> _Body:
+            if self._raw is None:
+                self._raw = _Body(self._render(), dict(self.headers))
+            return self._raw
+
+        @raw.setter
+        def raw(self, value: Any) -> None:
+            if value is not None:
+                self._raw = value
+
+    ParsedResponse.__name__ = ParsedResponse.__qualname__ = "ParsedResponse"
+    return ParsedResponse
+
+
+class _AnsweredBeforeSend:
+    """An async emitter that replays the response a ``before-send`` handler already gave."""
+
+    def __init__(self, emitter: Any, event_name: str, response: Any) -> None:
+        self._emitter, self._event_name, self._response = emitter, event_name, response
+
+    async def emit(self, event_name: str, **kwargs: Any) -> Any:
+        if event_name == self._event_name:
+            return [(None, self._response)]
+        return await self._emitter.emit(event_name, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._emitter, name)
+
+
+def _fast_responder(
+    endpoint_class: type, response_class: type, factory_class: type, history: Any, loggers: tuple
+) -> Any:
+    """The ``AioEndpoint._get_response`` wrapper: ``sync``'s fast path, awaited."""
+    lazy_class = _lazy_response_class(response_class)
+    sending_log, parsing_log = loggers
+
+    async def get_response(
+        wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        world = active.world
+        # A subclass may override what the fast path stands in for: it takes the bytes.
+        kind: Any = type(instance)
+        if world is None or kind is not endpoint_class:
+            return await wrapped(*args, **kwargs)
+        request = args[0] if args else kwargs["request"]
+        operation = args[1] if len(args) > 1 else kwargs["operation_model"]
+        context = args[2] if len(args) > 2 else kwargs.get("context") or {}
+        plan = sync.fast_plan(instance, operation, factory_class)
+        if (
+            plan is None
+            or sync.bytes_forced(world)
+            or history._enabled
+            or sending_log.isEnabledFor(logging.DEBUG)  # botocore logs the bytes then
+            or parsing_log.isEnabledFor(logging.DEBUG)
+        ):
+            return await wrapped(*args, **kwargs)
+        client_region = context.get("client_region")
+        sync.note_operation((request, operation, context), {})
+        try:
+            try:
+                responses = await instance._event_emitter.emit(plan.before_send, request=request)
+                http_response = sync.first_non_none(responses)
+                if http_response is None:
+                    served = sync.serve_answer(world, request)
+                    status, headers, parsed = sync.parsed_answer(plan, served)
+                    return (lazy_class(request.url, status, headers, served), parsed), None
+            except Exception as exc:  # noqa: BLE001 (as aiobotocore's _do_get_response does)
+                return None, exc
+            proxy = copy.copy(instance)
+            proxy._event_emitter = _AnsweredBeforeSend(
+                instance._event_emitter, plan.before_send, http_response
+            )
+            original = endpoint_class.__dict__["_do_get_response"]
+            original = getattr(original, "__wrapped__", original)
+            return await original(proxy, request, operation, context)
+        finally:
+            sync.settle_operation(world, request, operation, client_region)
+
+    return get_response
+
+
 async def _refuse(
     wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
@@ -134,6 +243,18 @@ def _wrap(root: str) -> None:
         wrapt.wrap_function_wrapper(endpoint, "AioEndpoint._do_get_response", _note_operation)
         wrapt.wrap_function_wrapper(
             endpoint, "AioEndpoint._send", _answerer(awsrequest.AioAWSResponse)
+        )
+        parsers = importlib.import_module(root + ".parsers")
+        wrapt.wrap_function_wrapper(
+            endpoint,
+            "AioEndpoint._get_response",
+            _fast_responder(
+                endpoint.AioEndpoint,
+                awsrequest.AioAWSResponse,
+                parsers.AioResponseParserFactory,
+                endpoint.history_recorder,
+                (endpoint.logger, parsers.LOG),
+            ),
         )
         wrapt.wrap_function_wrapper(httpsession, "AIOHTTPSession.send", _refuse)
         if httpxsession is not None:

@@ -11,13 +11,26 @@ Wrappers on each loaded botocore copy (the AWS CLI v1 can load its own copy unde
   ``_do_get_response`` wrapper records it as activity all the same.
 * ``URLLib3Session.send`` refuses any other HTTP request botocore would make while active
   (instance metadata, SSO, container credentials, ...).
+* ``Endpoint._get_response`` is the fast path (issue 11): for an operation the mock serves,
+  it still emits ``before-send`` (a handler that answers gets botocore's own handling of its
+  response), then hands botocore the dict its parser would have produced from the rendered
+  bytes (``protocol/parsed.py``) instead of writing and parsing them; the bytes are rendered
+  only if someone reads the response's ``content``. A client takes the bytes path, decided
+  once per client and operation and again whenever its handlers change, when it has handlers
+  on ``before-parse`` or ``response-received``, a response parser factory with custom
+  timestamp or blob parsers (the AWS CLI sets one) or of another class, or an endpoint of
+  another class; every client does while botocore's debug logging or history recording is
+  on, or while ``IAM_ACCESS_MOCK_BYTES=1`` (read at each activation) forces it.
 
 The credentials a request is signed with while active are ``credentials.py``'s concern.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
+import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -27,9 +40,10 @@ from urllib.parse import urlsplit
 
 import wrapt
 
-from ..dispatch import handle, identify_and_record
+from ..dispatch import Answer, answer, identify_and_record, route
 from ..errors import MockConfigurationError, NotServed, ServiceError
 from ..protocol import HttpRequest
+from ..protocol.parsed import parsed_error, parsed_output, supports
 from . import active
 
 if TYPE_CHECKING:
@@ -154,7 +168,13 @@ class ServedResponse:
 
 
 def serve(world: Any, request: Any) -> ServedResponse:
-    """Answer one prepared botocore request from ``world``."""
+    """Answer one prepared botocore request from ``world``, as bytes."""
+    url, response = request.url, serve_answer(world, request).render()
+    return ServedResponse(url, response.status, response.headers, response.body)
+
+
+def serve_answer(world: Any, request: Any) -> Answer:
+    """Answer one prepared botocore request from ``world``, before rendering."""
     # Taking the note tells the ``_do_get_response`` wrapper that the mock answered (and
     # recorded) this attempt; a retry of the same request is noted afresh.
     noted = request.__dict__.pop(_OPERATION_ATTR, None)
@@ -172,13 +192,212 @@ def serve(world: Any, request: Any) -> ServedResponse:
         data = b""  # a streaming upload: only unserved services take one
     parts = urlsplit(url)
     operation, client_region = noted
-    response = handle(
+    return answer(
         world,
         HttpRequest(request.method, url, parts.path, parts.query, request.headers, data),
         operation,
         client_region,
     )
-    return ServedResponse(url, response.status, response.headers, response.body)
+
+
+# ---- the parsed-response fast path -----------------------------------------------------
+
+BYTES_ENV = "IAM_ACCESS_MOCK_BYTES"
+"""Set to ``1`` to make every in-process client take the bytes path (read per activation)."""
+
+_bytes_switch: tuple[Any, bool] = (None, False)  # (the world it was read for, forced)
+_FAST_ATTR = "_iam_access_mock_fast"
+
+
+def bytes_forced(world: Any) -> bool:
+    """Whether ``IAM_ACCESS_MOCK_BYTES`` forces the bytes path; read once per activation."""
+    global _bytes_switch
+    seen, forced = _bytes_switch
+    if seen is not world:
+        forced = os.environ.get(BYTES_ENV, "").strip() not in ("", "0")
+        _bytes_switch = (world, forced)
+    return forced
+
+
+class FastPlan:
+    """What the fast path needs to answer one operation for one client."""
+
+    __slots__ = ("before_send", "protocol")
+
+    def __init__(self, before_send: str, protocol: str) -> None:
+        self.before_send, self.protocol = before_send, protocol
+
+
+def fast_plan(endpoint: Any, operation: OperationModel, factory_class: type) -> FastPlan | None:
+    """The fast path's plan for ``operation`` on ``endpoint``'s client, or None for bytes.
+
+    Decided once per client and operation, and again after any handler is registered or
+    unregistered on the client (botocore's emitter then starts a new lookup cache).
+    """
+    emitter = endpoint._event_emitter
+    inner = getattr(emitter, "_emitter", emitter)  # an EventAliaser wraps the real emitter
+    lookup = getattr(inner, "_lookup_cache", None)
+    if lookup is None:
+        return None
+    plans = endpoint.__dict__.get(_FAST_ATTR)
+    if plans is None:
+        plans = endpoint.__dict__[_FAST_ATTR] = {}
+    found = plans.get(operation.name)
+    if found is not None and found[0] is lookup:
+        plan: FastPlan | None = found[1]
+    else:
+        plan = _decide(emitter, inner, operation)
+        plans[operation.name] = (lookup, plan)
+    if plan is None:
+        return None
+    factory: Any = endpoint._response_parser_factory
+    # Parser defaults (the AWS CLI's timestamp parser) change what parsing returns.
+    kind: Any = type(factory)
+    if kind is not factory_class or factory._defaults:
+        return None
+    return plan
+
+
+def _decide(emitter: Any, inner: Any, operation: OperationModel) -> FastPlan | None:
+    served = route(operation)
+    if served.provider is None or not supports(operation, served.protocol):
+        return None
+    checksum = operation.http_checksum
+    if checksum and checksum.get("responseAlgorithms"):
+        return None
+    prefix_search = getattr(getattr(inner, "_handlers", None), "prefix_search", None)
+    if prefix_search is None:
+        return None
+    alias = getattr(emitter, "_alias_event_name", lambda name: name)
+    service_id = operation.service_model.service_id.hyphenize()
+    for event in ("before-parse", "response-received"):
+        # Handlers there read the response bytes (or may): that client gets the bytes.
+        if prefix_search(alias(f"{event}.{service_id}.{operation.name}")):
+            return None
+    return FastPlan(f"before-send.{service_id}.{operation.name}", served.protocol)
+
+
+def parsed_answer(plan: FastPlan, served: Answer) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """Status, headers and botocore's parsed dict for an answer, without its bytes."""
+    codec, operation, request_id = served.codec, served.operation, served.request_id
+    if served.error is None:
+        assert served.output is not None
+        status, headers = codec.success_head(operation, request_id)
+        parsed = parsed_output(plan.protocol, operation, served.output, request_id, status, headers)
+    else:
+        status, headers = codec.error_head(operation, served.error, request_id)
+        parsed = parsed_error(plan.protocol, operation, served.error, request_id, status, headers)
+    return status, headers, parsed
+
+
+def _lazy_response_class(response_class: type) -> type:
+    """A subclass of one botocore copy's AWSResponse whose body is rendered when read."""
+
+    class ParsedResponse(response_class):  # type: ignore[misc, valid-type]
+        def __init__(self, url: str, status: int, headers: dict[str, str], served: Answer) -> None:
+            self._served: Answer | None = served
+            self._raw: _Body | None = None
+            super().__init__(url, status, headers, None)
+
+        @property
+        def content(self) -> bytes:
+            if self._content is None:
+                served, self._served = self._served, None
+                self._content: bytes | None = (
+                    served.render().body if served is not None else b""
+                )
+            return self._content
+
+        @property
+        def raw(self) -> _Body:
+            if self._raw is None:
+                self._raw = _Body(self.content)
+            return self._raw
+
+        @raw.setter
+        def raw(self, value: Any) -> None:
+            if value is not None:
+                self._raw = value
+
+    ParsedResponse.__name__ = ParsedResponse.__qualname__ = "ParsedResponse"
+    return ParsedResponse
+
+
+class _AnsweredBeforeSend:
+    """An emitter that replays the response a ``before-send`` handler already gave."""
+
+    def __init__(self, emitter: Any, event_name: str, response: Any) -> None:
+        self._emitter, self._event_name, self._response = emitter, event_name, response
+
+    def emit(self, event_name: str, **kwargs: Any) -> Any:
+        if event_name == self._event_name:
+            return [(None, self._response)]
+        return self._emitter.emit(event_name, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._emitter, name)
+
+
+def _fast_responder(
+    endpoint_class: type, response_class: type, factory_class: type, history: Any, loggers: tuple
+) -> Callable[..., Any]:
+    """The ``Endpoint._get_response`` wrapper of one botocore copy."""
+    lazy_class = _lazy_response_class(response_class)
+    sending_log, parsing_log = loggers
+
+    def get_response(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+        world = active.world
+        # A subclass may override what the fast path stands in for: it takes the bytes.
+        kind: Any = type(instance)
+        if world is None or kind is not endpoint_class:
+            return wrapped(*args, **kwargs)
+        request = args[0] if args else kwargs["request"]
+        operation = args[1] if len(args) > 1 else kwargs["operation_model"]
+        context = args[2] if len(args) > 2 else kwargs.get("context") or {}
+        plan = fast_plan(instance, operation, factory_class)
+        if (
+            plan is None
+            or bytes_forced(world)
+            or history._enabled
+            or sending_log.isEnabledFor(logging.DEBUG)  # botocore logs the bytes then
+            or parsing_log.isEnabledFor(logging.DEBUG)
+        ):
+            return wrapped(*args, **kwargs)
+        client_region = context.get("client_region")
+        setattr(request, _OPERATION_ATTR, (operation, client_region))
+        try:
+            try:
+                responses = instance._event_emitter.emit(plan.before_send, request=request)
+                http_response = first_non_none(responses)
+                if http_response is None:
+                    served = serve_answer(world, request)
+                    status, headers, parsed = parsed_answer(plan, served)
+                    return (lazy_class(request.url, status, headers, served), parsed), None
+            except Exception as exc:  # noqa: BLE001 (as botocore's _do_get_response returns it)
+                return None, exc
+            proxy = copy.copy(instance)
+            proxy._event_emitter = _AnsweredBeforeSend(
+                instance._event_emitter, plan.before_send, http_response
+            )
+            # No handler listens on response-received (the plan says so): nothing to emit.
+            return _original(endpoint_class, "_do_get_response")(proxy, request, operation, context)
+        finally:
+            settle_operation(world, request, operation, client_region)
+
+    return get_response
+
+
+def first_non_none(responses: Any) -> Any:
+    for _, response in responses:
+        if response is not None:
+            return response
+    return None
+
+
+def _original(cls: type, name: str) -> Any:
+    """The method ``name`` of ``cls`` under the mock's wrapt wrapper."""
+    method = cls.__dict__[name]
+    return getattr(method, "__wrapped__", method)
 
 
 # The oldest botocore the test suite passes on; pyproject.toml and .ci/constraints-floor.txt
@@ -217,6 +436,18 @@ def install_copy(package: str) -> None:
     httpsession = importlib.import_module(root + ".httpsession")
     wrapt.wrap_function_wrapper(endpoint, "Endpoint._do_get_response", _note_operation)
     wrapt.wrap_function_wrapper(endpoint, "Endpoint._send", _answerer(awsrequest.AWSResponse))
+    parsers = importlib.import_module(root + ".parsers")
+    wrapt.wrap_function_wrapper(
+        endpoint,
+        "Endpoint._get_response",
+        _fast_responder(
+            endpoint.Endpoint,
+            awsrequest.AWSResponse,
+            parsers.ResponseParserFactory,
+            endpoint.history_recorder,
+            (endpoint.logger, parsers.LOG),
+        ),
+    )
     wrapt.wrap_function_wrapper(
         httpsession, "URLLib3Session.send", _refuser(exceptions.EndpointConnectionError)
     )

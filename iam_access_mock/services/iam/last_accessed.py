@@ -17,7 +17,7 @@ caches, so a 1,000-member group or an allow-all role is generated in millisecond
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -141,15 +141,23 @@ class ServiceReport:
     listed: frozenset[str]  # the namespaces of ``rows``
     # namespace -> {position in ``entities``: last access (epoch seconds)}, accessed ones only
     accessed: dict[str, dict[int, float]]
+    # entity_order per namespace, sorted once per job rather than once per page (issue 11).
+    _orders: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     def entity_order(self, namespace: str) -> list[int]:
         """WithEntities' order: most recent first (ties keep ``entities`` order), then the
-        never-used ones in ``entities`` order."""
+        never-used ones in ``entities`` order. The report is frozen: computed once."""
         if namespace not in self.listed:
             return []
-        used = self.accessed.get(namespace, {})
-        recent = sorted(used, key=lambda position: (-used[position], position))
-        return recent + [position for position in range(len(self.entities)) if position not in used]
+        order = self._orders.get(namespace)
+        if order is None:
+            used = self.accessed.get(namespace, {})
+            recent = sorted(used, key=lambda position: (-used[position], position))
+            order = recent + [
+                position for position in range(len(self.entities)) if position not in used
+            ]
+            self._orders[namespace] = order
+        return order
 
 
 def _at_minute(timestamp: float) -> datetime:

@@ -17,7 +17,8 @@ boundaries and session policies do not matter), as the API reference says:
   accounts (of the above) the SCP applies to, attached to the account or a parent of it.
 
 At each level the SCPs attached there are evaluated together (an Allow in any, a Deny in any);
-the levels are intersected, as SCPs are. The service universe is IAM's, the shipped table.
+the levels are intersected per action, as SCPs are, and a service is listed when some action
+of it survives. The service universe is IAM's, the shipped table.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ...jobs import Job
 from ...organization import SCP, Account, Organization
 from ...pagination import paginate
 from ...policy import catalogue
-from ...policy.evaluator import allowed_services, compile_policy
+from ...policy.evaluator import allowed_at_every_level, allowed_services, compile_policy
 from ...service import RequestContext
 from . import provider
 from .last_accessed import TRACKING_PERIOD
@@ -98,18 +99,14 @@ def _check_syntax(path: str, segments: list[str]) -> None:
 # ---- the report -------------------------------------------------------------------------
 
 
-def _level_services(org: Organization, target_id: str) -> frozenset[str]:
-    compiled = [compile_policy(policy.content) for policy in org.policies_of(target_id, SCP)]
-    return frozenset(allowed_services(compiled))
-
-
 def _services_down_to(org: Organization, target_id: str) -> list[str]:
-    """The services every level from the root down to ``target_id`` allows, in namespace order."""
-    allowed: frozenset[str] | None = None
-    for level in [*org.ancestors(target_id), target_id]:
-        services = _level_services(org, level)
-        allowed = services if allowed is None else allowed & services
-    return [namespace for namespace in catalogue.service_names() if namespace in (allowed or ())]
+    """The services some action of which every level from the root down to ``target_id``
+    allows (SCPs intersect per action), in namespace order."""
+    levels = [
+        [compile_policy(policy.content) for policy in org.policies_of(level, SCP)]
+        for level in [*org.ancestors(target_id), target_id]
+    ]
+    return allowed_at_every_level(levels)
 
 
 def _applies(org: Organization, policy_id: str, account: Account) -> bool:
@@ -240,7 +237,10 @@ def plan_report(ctx: RequestContext, path: str, policy_id: str | None) -> Organi
 
 
 def _running(job: Job, now: datetime) -> bool:
-    return not job.due(now)
+    """In progress for the one-report-at-a-time rule: a job that completes by time and whose
+    time has not come. Rule chosen: a job held by ``complete_after(polls=...)`` does not block
+    others (AWS jobs end on their own; a job nobody reads would otherwise block for good)."""
+    return job.final_status is None and job.done_at is not None and now < job.done_at
 
 
 # ---- the operations ---------------------------------------------------------------------

@@ -60,6 +60,44 @@ class ManagedPolicy:
 
 
 @dataclass
+class LoginProfile:
+    """A user's console password. Only a digest of each password is kept, to check
+    ChangePassword's OldPassword and the policy's PasswordReusePrevention."""
+
+    created: datetime
+    changed: datetime  # when the password was last set
+    password_reset_required: bool
+    digests: list[str]  # newest first: the current password, then earlier ones
+    max_signin_session_duration: int | None = None
+
+
+@dataclass
+class PasswordPolicy:
+    minimum_length: int = 8
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    allow_users_to_change: bool = False
+    max_age: int | None = None  # days
+    reuse_prevention: int | None = None
+    hard_expiry: bool = False
+
+
+@dataclass
+class MfaDevice:
+    """A virtual MFA device of the account (``seed`` set), or a hardware one enabled by
+    serial number; ``user_id`` is its user while enabled ("root" for the account root)."""
+
+    serial: str
+    created: datetime
+    seed: bytes | None = None
+    user_id: str | None = None
+    enabled: datetime | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Principal_:
     """What users, groups and roles share: identity, inline and attached policies."""
 
@@ -79,6 +117,8 @@ class User(Principal_):
     access_keys: dict[str, None] = field(default_factory=dict)  # access key ids, in creation order
     permissions_boundary: str | None = None
     password_last_used: datetime | None = None
+    login_profile: LoginProfile | None = None
+    mfa_devices: dict[str, None] = field(default_factory=dict)  # serial numbers, in enable order
 
 
 @dataclass
@@ -109,6 +149,11 @@ class IamStore:
         self.roles: dict[str, Role] = {}
         self.policies: dict[str, ManagedPolicy] = {}  # ARN -> policy (customer, and AWS ones in use)
         self._by_id: dict[str, Identity] = {}
+        self.password_policy: PasswordPolicy | None = None
+        self.mfa_devices: dict[str, MfaDevice] = {}  # serial number -> device
+        self.account_aliases: list[str] = []
+        self.root_password_last_used: datetime | None = None
+        self.credential_report_job: str | None = None  # the id of the latest report's job
 
     def attach(self, world: World) -> None:
         self.world = world

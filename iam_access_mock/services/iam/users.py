@@ -150,7 +150,8 @@ def update_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @provider.handles("DeleteUser")
 def delete_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Refused while the user has inline policies, attached policies, access keys or groups.
+    """Refused while the user has inline policies, attached policies, access keys, a login
+    profile, MFA devices or groups.
 
     AWS's texts are the recorded ones; which conflict wins when several apply is not
     documented: the mock checks in the order listed above.
@@ -163,6 +164,10 @@ def delete_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
     if user.access_keys:
         raise DeleteConflict("Cannot delete entity, must delete access keys first.")
+    if user.login_profile is not None:
+        raise DeleteConflict("Cannot delete entity, must delete login profile first.")
+    if user.mfa_devices:
+        raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
     if user.groups:
         raise DeleteConflict("Cannot delete entity, must remove users from group first.")
     store.remove(user)

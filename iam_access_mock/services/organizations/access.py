@@ -40,12 +40,10 @@ def settle_creations(ctx: RequestContext, org: Organization) -> None:
     exists once its request has been observed IN_PROGRESS as many times as the job controls
     ask and its duration has passed."""
     now = ctx.world.clock.now()
-    for creation in org.creations.values():
-        if creation.state != "IN_PROGRESS":
-            continue
-        job = ctx.world.jobs.find(creation.request_id, CREATE_ACCOUNT_JOB, org.org_id, org.org_id)
+    for request_id in list(org.pending):
+        job = ctx.world.jobs.find(request_id, CREATE_ACCOUNT_JOB, org.org_id, org.org_id)
         if job is not None and job.due(now):
-            observe_creation(ctx, org, creation)
+            observe_creation(ctx, org, org.creations[request_id])
 
 
 def observe_creation(
@@ -61,9 +59,12 @@ def observe_creation(
     if status == "IN_PROGRESS":
         return creation
     creation.completed = job.completed
+    org.pending.pop(creation.request_id, None)
     if job.failure is not None:
         creation.state = "FAILED"
         creation.failure_reason = failure_reason(job.failure[0])
+        if creation.reserved_email:
+            ctx.world.organizations.release_email(creation.email)
         return creation
     creation.state = "SUCCEEDED"
     book = ctx.world.organizations

@@ -8,8 +8,14 @@ from typing import Any
 from ...organization import MEMBER_ROLE, Account, AccountCreation, Organization, token
 from ...service import RequestContext
 from . import provider
-from .access import CREATE_ACCOUNT_JOB, managed_organization, observe_creation, page_of
-from .errors import account_not_found, organizations_error
+from .access import (
+    CREATE_ACCOUNT_JOB,
+    caller_organization,
+    managed_organization,
+    observe_creation,
+    page_of,
+)
+from .errors import account_not_found, constraint_violation, organizations_error
 from .units import require_parent
 
 
@@ -67,14 +73,13 @@ def create_account(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     org = managed_organization(ctx)
     book = ctx.world.organizations
     email = params["Email"]
-    taken = {ctx.world.default_account_id, *(c.account_id for c in org.creations.values())}
     creation = AccountCreation(
         request_id=f"car-{token(32)}",
         account_name=params["AccountName"],
         email=email,
         role_name=params.get("RoleName") or MEMBER_ROLE,
         requested=ctx.world.clock.now(),
-        account_id=book.new_account_id(taken),
+        account_id=book.new_account_id(ctx.world.default_account_id),
     )
     job = ctx.world.jobs.create(
         CREATE_ACCOUNT_JOB, org.org_id, org.org_id, creation, job_id=creation.request_id
@@ -83,10 +88,11 @@ def create_account(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
         job.failure = ("EMAIL_ALREADY_EXISTS", "")
     else:
         book.reserve_email(email)
+        creation.reserved_email = True
     org.creations[creation.request_id] = creation
+    org.pending[creation.request_id] = None
     if job.due(creation.requested):
         observe_creation(ctx, org, creation)
-        _release_if_failed(ctx, creation)
     return {"CreateAccountStatus": creation_dict(creation)}
 
 
@@ -105,13 +111,7 @@ def describe_create_account_status(ctx: RequestContext, params: dict[str, Any]) 
     """Each call is one read of the creation job."""
     org = managed_organization(ctx)
     creation = observe_creation(ctx, org, _creation(ctx, org, params["CreateAccountRequestId"]))
-    _release_if_failed(ctx, creation)
     return {"CreateAccountStatus": creation_dict(creation)}
-
-
-def _release_if_failed(ctx: RequestContext, creation: AccountCreation) -> None:
-    if creation.state == "FAILED" and creation.failure_reason != "EMAIL_ALREADY_EXISTS":
-        ctx.world.organizations.release_email(creation.email)
 
 
 @provider.handles("ListCreateAccountStatus")
@@ -122,7 +122,6 @@ def list_create_account_status(ctx: RequestContext, params: dict[str, Any]) -> d
     creations = []
     for order, creation in enumerate(org.creations.values()):
         observe_creation(ctx, org, creation)
-        _release_if_failed(ctx, creation)
         if not states or creation.state in states:
             creations.append((order, creation))
     page, token = page_of(
@@ -193,4 +192,35 @@ def move_account(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             "That account is already present in the specified destination.",
         )
     account.parent_id = destination
+    return {}
+
+
+def _cannot_leave() -> Exception:
+    return constraint_violation(
+        "ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
+        "You attempted to remove the management account from the organization. You can't remove "
+        "the management account. Instead, after you remove all member accounts, delete the organization itself.",
+    )
+
+
+@provider.handles("RemoveAccountFromOrganization")
+def remove_account_from_organization(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The account leaves the organization and its policies are detached; its IAM, its
+    activity and its OrganizationAccountAccessRole stay, as on AWS. Rule chosen: accounts
+    made with CreateAccount may leave at once (AWS may ask for their standalone sign-up first)."""
+    org = managed_organization(ctx)
+    account = require_account(org, params["AccountId"])
+    if account.account_id == org.management_account_id:
+        raise _cannot_leave()
+    ctx.world.organizations.remove_account(org, account.account_id)
+    return {}
+
+
+@provider.handles("LeaveOrganization")
+def leave_organization(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A member account leaves its organization; the management account cannot."""
+    org = caller_organization(ctx)
+    if ctx.account_id == org.management_account_id:
+        raise _cannot_leave()
+    ctx.world.organizations.remove_account(org, ctx.account_id)
     return {}

@@ -263,11 +263,16 @@ def detach_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
 
 @provider.handles("ListPoliciesForTarget")
 def list_policies_for_target(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Policies of one type attached directly to the target, in attach order."""
+    """Policies of one type attached directly to the target, in attach order (the marker
+    holds the last attachment listed, so a detach between pages skips nothing)."""
     org = managed_organization(ctx)
     target_id = params["TargetId"]
     _target(org, target_id)
-    found = list(enumerate(org.policies_of(target_id, params["Filter"])))
+    sequence = org.attached.get(target_id, {})
+    found = sorted(
+        ((sequence[policy.policy_id], policy) for policy in org.policies_of(target_id, params["Filter"])),
+        key=lambda item: item[0],
+    )
     page, token = page_of(
         found,
         params,
@@ -282,7 +287,10 @@ def list_targets_for_policy(ctx: RequestContext, params: dict[str, Any]) -> dict
     """Roots, OUs and accounts the policy is attached to, in attach order."""
     org = managed_organization(ctx)
     policy = require_policy(org, params["PolicyId"])
-    targets = list(enumerate(org.targets.get(policy.policy_id, {})))
+    targets = sorted(
+        ((order, target_id) for target_id, order in org.targets.get(policy.policy_id, {}).items()),
+        key=lambda item: item[0],
+    )
     page, token = page_of(
         targets,
         params,

@@ -59,9 +59,10 @@ def describe_organization(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 
 @provider.handles("DeleteOrganization")
 def delete_organization(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Only an organization with no member account left can be deleted."""
+    """Only an organization with no member account left, and none being created, can be
+    deleted (rule chosen for a creation in progress: it is about to be a member)."""
     org = managed_organization(ctx)
-    if len(org.accounts) > 1:
+    if len(org.accounts) > 1 or org.pending:
         raise organizations_error(
             "OrganizationNotEmptyException",
             "To delete an organization you must first remove all member accounts (except the management account).",
