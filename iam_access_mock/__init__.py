@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .cloudtrail import CloudTrailFileError, CloudTrailLoad
     from .jobs import JobControls
+    from .server import AccessMockServer
 else:
     from .activation import mock_access
 
@@ -30,6 +31,7 @@ else:
     # milliseconds of import (dataclasses, uuid, gzip) that a plain ``import`` need not pay.
     # Defined for run time only, so that type checkers still flag a misspelt name.
     _LAZY = {
+        "AccessMockServer": ".server",
         "Clock": ".clock",
         "CloudTrailFileError": ".cloudtrail",
         "CloudTrailLoad": ".cloudtrail",
@@ -52,6 +54,7 @@ else:
 
 __all__ = [
     "AccessMock",
+    "AccessMockServer",
     "Activation",
     "Clock",
     "CloudTrailFileError",

@@ -44,6 +44,9 @@ _lock = threading.RLock()
 _depth = 0
 _handle: AccessMock | None = None
 _saved_environment: dict[str, str | None] = {}
+# The server of ``mock_access(server=True)`` (a ServedWorld) and the depth that started it.
+_served: Any = None
+_served_depth = 0
 
 
 def _check_account_id(account_id: Any, source: str = "account_id") -> str | None:
@@ -56,7 +59,7 @@ def _check_account_id(account_id: Any, source: str = "account_id") -> str | None
     return account_id
 
 
-def _enter(account_id: str | None) -> AccessMock:
+def _enter(account_id: str | None, server: bool = False) -> AccessMock:
     global _depth, _handle
     with _lock:
         if _depth == 0:
@@ -86,14 +89,32 @@ def _enter(account_id: str | None) -> AccessMock:
                     f"account is {_handle.account_id}: nested activations share one world"
                 )
         _depth += 1
+        if server and _served is None:
+            _serve(_handle)
         return _handle
 
 
+def _serve(handle: AccessMock) -> None:
+    """Serve the active world over HTTP until the activation that asked for it stops."""
+    global _served, _served_depth
+    from .server import ServedWorld
+
+    try:
+        _served = ServedWorld(handle)
+    except BaseException:
+        _exit()
+        raise
+    _served_depth = _depth
+
+
 def _exit() -> None:
-    global _depth, _handle
+    global _depth, _handle, _served
     with _lock:
         if _depth == 0:
             raise RuntimeError("mock_access stopped more times than started")
+        if _served is not None and _depth == _served_depth:
+            served, _served = _served, None
+            served.close()
         _depth -= 1
         if _depth == 0:
             from .transport import deactivate
@@ -141,6 +162,11 @@ class mock_access:
     ``IAM_ACCESS_MOCK_ACCOUNT_ID`` does too. An inner activation shares the outer world, so
     it may not ask for a different account (MockConfigurationError).
 
+    ``server=True`` also serves the world over HTTP on a free loopback port while active, and
+    puts its URL in ``AWS_ENDPOINT_URL`` (restored on exit), so that child processes (the
+    AWS CLI v2, other SDKs) share the test's state; the handle's ``endpoint_url`` tells it.
+    In-process clients are still answered directly.
+
     As a decorator it serves sync and async functions, generator functions (active from
     the first ``next`` to the end, so pytest yield fixtures work), classes (every ``test*``
     method, inherited ones included) and ``unittest.TestCase`` subclasses (``run``, so
@@ -148,28 +174,34 @@ class mock_access:
     """
 
     _account_id: str | None
+    _server: bool
     _started: int
 
     @overload
     def __new__(cls, func: F) -> F: ...  # type: ignore[misc]  # a decorator returns its target
 
     @overload
-    def __new__(cls, func: None = None, *, account_id: str | None = None) -> mock_access: ...
+    def __new__(
+        cls, func: None = None, *, account_id: str | None = None, server: bool = False
+    ) -> mock_access: ...
 
-    def __new__(cls, func: Any = None, *, account_id: str | None = None) -> Any:
+    def __new__(cls, func: Any = None, *, account_id: str | None = None, server: bool = False) -> Any:
         activator = super().__new__(cls)
         activator._account_id = _check_account_id(account_id)
+        if not isinstance(server, bool):
+            raise TypeError(f"server must be True or False, not {type(server).__name__}")
+        activator._server = server
         activator._started = 0
         if func is not None:
             return activator(func)
         return activator
 
-    def __init__(self, func: Any = None, *, account_id: str | None = None) -> None:
+    def __init__(self, func: Any = None, *, account_id: str | None = None, server: bool = False) -> None:
         pass  # everything happens in __new__, which may return the decorated function
 
     # ---- start / stop and the context manager ----
     def start(self) -> AccessMock:
-        handle = _enter(self._account_id)
+        handle = _enter(self._account_id, self._server)
         self._started += 1
         return handle
 
@@ -205,13 +237,13 @@ class mock_access:
     def _decorate_function(self, func: Any) -> Any:
         import wrapt
 
-        account_id = self._account_id
+        account_id, server = self._account_id, self._server
 
         if inspect.iscoroutinefunction(func):
 
             @wrapt.decorator
             async def run_coroutine(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                _enter(account_id)
+                _enter(account_id, server)
                 try:
                     return await wrapped(*args, **kwargs)
                 finally:
@@ -223,7 +255,7 @@ class mock_access:
 
             @wrapt.decorator
             def run_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                _enter(account_id)
+                _enter(account_id, server)
                 try:
                     return (yield from wrapped(*args, **kwargs))
                 finally:
@@ -238,7 +270,7 @@ class mock_access:
                 wrapped: Any, instance: Any, args: Any, kwargs: Any
             ) -> Any:
                 # Values sent with asend() are not passed on: async yield fixtures never send.
-                _enter(account_id)
+                _enter(account_id, server)
                 try:
                     async for item in wrapped(*args, **kwargs):
                         yield item
@@ -249,7 +281,7 @@ class mock_access:
 
         @wrapt.decorator
         def run(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            _enter(account_id)
+            _enter(account_id, server)
             try:
                 return wrapped(*args, **kwargs)
             finally:
@@ -286,11 +318,13 @@ if TYPE_CHECKING:
     # ``@mock_access def f`` as ``mock_access`` and ``f()`` as Any. The package exports
     # these overloads to type checkers instead; at run time the name is the class itself.
     @overload
-    def typed_mock_access(func: F, *, account_id: str | None = None) -> F: ...
+    def typed_mock_access(func: F, *, account_id: str | None = None, server: bool = False) -> F: ...
 
     @overload
-    def typed_mock_access(func: None = None, *, account_id: str | None = None) -> Activation: ...
+    def typed_mock_access(
+        func: None = None, *, account_id: str | None = None, server: bool = False
+    ) -> Activation: ...
 
-    def typed_mock_access(func: Any = None, *, account_id: str | None = None) -> Any:
+    def typed_mock_access(func: Any = None, *, account_id: str | None = None, server: bool = False) -> Any:
         """Activate the mock: see the ``mock_access`` class."""
-        return mock_access(func, account_id=account_id)
+        return mock_access(func, account_id=account_id, server=server)

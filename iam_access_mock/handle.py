@@ -22,6 +22,14 @@ class AccessMock:
     def __init__(self, world: World) -> None:
         self.world = world
 
+    # Set while the world is served over HTTP (``mock_access(server=True)``).
+    _endpoint_url: str | None = None
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The loopback URL serving this world over HTTP (``mock_access(server=True)``), else None."""
+        return self._endpoint_url
+
     @property
     def account_id(self) -> str:
         """The default account: unknown access keys act as its root."""

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from server_support import Contacts, allow_loopback_only  # imported before any test patches sockets
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -21,7 +22,10 @@ OPTIONAL_MODULES = {"aiobotocore", "aioboto3"}
 
 
 @pytest.mark.parametrize("code", list(_examples()))
-def test_example_runs(code: str) -> None:
+def test_example_runs(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "AccessMockServer" in code or "server=True" in code:
+        # Server mode's examples talk to a server on loopback, and to nothing else.
+        allow_loopback_only(monkeypatch, Contacts())
     try:
         exec(compile(code, "<docs example>", "exec"), {"__name__": "__docs__"})  # noqa: S102 - our own docs
     except ModuleNotFoundError as error:

@@ -22,6 +22,7 @@ from iam_access_mock import (
 def test_package_exports() -> None:
     assert sorted(iam_access_mock.__all__) == [
         "AccessMock",
+        "AccessMockServer",
         "Activation",
         "Clock",
         "CloudTrailFileError",
@@ -61,7 +62,7 @@ def test_import_loads_neither_jobs_nor_cloudtrail() -> None:
     code = (
         "import sys, iam_access_mock; "
         "print(sorted(m for m in ('iam_access_mock.jobs', 'iam_access_mock.cloudtrail', "
-        "'difflib') if m in sys.modules))"
+        "'difflib', 'iam_access_mock.server', 'werkzeug') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -79,6 +80,7 @@ def test_handle_surface() -> None:
         "load_cloudtrail",
         "add_trail",
         "last_access",
+        "endpoint_url",
         "record_sign_in",
         "enable_root_mfa",
         "mfa_codes",
@@ -92,3 +94,14 @@ def test_handle_controls_are_reachable() -> None:
         assert callable(aws.clock.now) and callable(aws.clock.set) and callable(aws.clock.advance)
         assert callable(aws.jobs.complete_after) and callable(aws.jobs.fail_next)
 
+
+def test_server_surface() -> None:
+    from iam_access_mock import AccessMockServer
+
+    assert issubclass(AccessMockServer, AccessMock)
+    public = {name for name in dir(AccessMockServer) if not name.startswith("_")}
+    assert public - {name for name in dir(AccessMock) if not name.startswith("_")} == {
+        "start",
+        "stop",
+        "serve_forever",
+    }

@@ -46,27 +46,32 @@ class ErrorOnlyCodec(Codec):
     def render_error(
         self, operation: OperationModel, error: ServiceError, request_id: str
     ) -> HttpResponse:
-        protocol = protocol_of(operation.service_model)
-        headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id}
-        code, message = _escape(error.code), _escape(error.message)
-        if protocol == "ec2":
-            body = (
-                f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
-                f"</Errors><RequestID>{request_id}</RequestID></Response>"
-            ).encode()
-            headers["Content-Type"] = "text/xml"
-        elif protocol in ("rest-xml", "query"):
-            body = (
-                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}"
-                f"</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-            ).encode()
-            headers["Content-Type"] = "application/xml"
-        elif protocol == "smithy-rpc-v2-cbor":
-            body = _cbor_text_map({"__type": error.code, "message": error.message})
-            headers["Content-Type"] = "application/cbor"
-            headers["smithy-protocol"] = "rpc-v2-cbor"
-        else:
-            body = json.dumps({"__type": error.code, "message": error.message}).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-            headers["x-amzn-ErrorType"] = error.code
-        return HttpResponse(error.status, headers, body)
+        return render_protocol_error(protocol_of(operation.service_model), error, request_id)
+
+
+def render_protocol_error(protocol: str, error: ServiceError, request_id: str) -> HttpResponse:
+    """``error`` in the generic error format of ``protocol``, for a request whose service
+    model is not known (the server's answer to a request it cannot route)."""
+    headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id}
+    code, message = _escape(error.code), _escape(error.message)
+    if protocol == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            f"</Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        headers["Content-Type"] = "text/xml"
+    elif protocol in ("rest-xml", "query"):
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}"
+            f"</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        headers["Content-Type"] = "application/xml"
+    elif protocol == "smithy-rpc-v2-cbor":
+        body = _cbor_text_map({"__type": error.code, "message": error.message})
+        headers["Content-Type"] = "application/cbor"
+        headers["smithy-protocol"] = "rpc-v2-cbor"
+    else:
+        body = json.dumps({"__type": error.code, "message": error.message}).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+        headers["x-amzn-ErrorType"] = error.code
+    return HttpResponse(error.status, headers, body)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from . import active, aio, credentials, moto
+from . import active, aio, credentials, endpoint_url, moto
 from .sync import BOTOCORE_PACKAGES, install_copy, serve
 
 _install_lock = threading.Lock()
@@ -25,6 +25,7 @@ def install() -> None:
         for package in BOTOCORE_PACKAGES:
             install_copy(package)
             credentials.install_copy(package)
+            endpoint_url.install_copy(package)
         aio.install()
     moto.install()
 

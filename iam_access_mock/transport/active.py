@@ -8,3 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 world: Any = None
+
+served_url: str | None = None
+"""The endpoint URL ``mock_access(server=True)`` put in ``AWS_ENDPOINT_URL``: in-process
+clients ignore it (``endpoint_url.py``), since the world answers them directly."""
