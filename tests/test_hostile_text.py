@@ -222,6 +222,7 @@ BASELINE: dict[str, Any] = {
     "AuthenticationCode1": "123456",
     "AuthenticationCode2": "654321",
     "AccountAlias": "my-alias",
+    "InstanceProfileName": "ip",
 }
 # Operations that make a new entity get a new name, so that awkward text is really stored.
 NEW_NAMES = {
@@ -230,6 +231,7 @@ NEW_NAMES = {
     "CreateRole": {"RoleName": "new-role"},
     "CreatePolicy": {"PolicyName": "new-policy"},
     "CreateVirtualMFADevice": {"VirtualMFADeviceName": "new-device"},
+    "CreateInstanceProfile": {"InstanceProfileName": "new-profile"},
 }
 
 
@@ -259,6 +261,8 @@ def seed(iam: Any) -> dict[str, str]:
         AuthenticationCode2="654321",
     )
     iam.generate_credential_report()
+    iam.create_instance_profile(InstanceProfileName="ip", Tags=[{"Key": "k", "Value": "v"}])
+    iam.add_role_to_instance_profile(InstanceProfileName="ip", RoleName="r1")
     organizations = boto3.client("organizations", region_name="us-east-1")
     org_id = organizations.create_organization()["Organization"]["Id"]
     path = f"{org_id}/{organizations.list_roots()['Roots'][0]['Id']}"
@@ -304,6 +308,11 @@ def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
         "ListGroups": {},
         "ListGroupsForUser": user,
         "ListPolicies": {"Scope": "Local"},
+        "ListPolicyTags": policy,
+        "GetInstanceProfile": {"InstanceProfileName": "ip"},
+        "ListInstanceProfiles": {},
+        "ListInstanceProfilesForRole": role,
+        "ListInstanceProfileTags": {"InstanceProfileName": "ip"},
         "ListPoliciesGrantingServiceAccess": {"Arn": ALICE, "ServiceNamespaces": ["s3", "iam"]},
         "ListPolicyVersions": policy,
         "ListRolePolicies": role,

@@ -15,11 +15,13 @@ from . import (  # noqa: F401
     credential_report,
     groups,
     inline,
+    instance_profiles,
     last_accessed,
     mfa,
     organizations_access,
     passwords,
     policies,
+    policy_tags,
     roles,
     users,
 )

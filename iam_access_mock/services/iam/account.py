@@ -17,8 +17,8 @@ Rules chosen where AWS is silent: pages hold exactly MaxItems entries (AWS cuts 
 response size, often shorter); within a section entries are ordered by name
 (case-insensitive) and AWS managed policies in AWS's listing order, after the account's
 own; AWS managed policies are listed only when in use in the account (attached or a
-permissions boundary), as a real account's answer suggests; ``InstanceProfileList`` is
-always empty (instance profiles are not modelled).
+permissions boundary), as a real account's answer suggests; a role's ``InstanceProfileList``
+holds the profiles it is in, each with its roles, by name.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ...service import RequestContext
 from . import aws_managed, provider
 from .groups import group_dict
 from .inline import sorted_inline_names
+from .instance_profiles import profile_dict, profiles_of
 from .naming import boundary_dict
 from .policies import (
     attached_policy_entries,
@@ -180,7 +181,9 @@ def _role_detail(ctx: RequestContext, store: IamStore, role: Role) -> dict[str, 
         "AssumeRolePolicyDocument": quote_document(role.assume_role_policy)
         if role.assume_role_policy
         else None,
-        "InstanceProfileList": [],
+        "InstanceProfileList": [
+            profile_dict(store, profile) for profile in profiles_of(store, role)
+        ],
         "RolePolicyList": _inline_list(role),
         "AttachedManagedPolicies": attached_policy_entries(store, role),
         "PermissionsBoundary": boundary_dict(role.permissions_boundary),

@@ -167,7 +167,8 @@ def update_assume_role_policy(ctx: RequestContext, params: dict[str, Any]) -> di
 
 @provider.handles("DeleteRole")
 def delete_role(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Refused while the role has inline or attached policies (checked in that order; AWS
+    """Refused while the role has inline or attached policies or is in an instance profile
+    (checked in that order; AWS
     does not document which wins). Sessions issued earlier keep working until they expire."""
     store: IamStore = ctx.store
     role = require_role(store, params["RoleName"])
@@ -175,6 +176,8 @@ def delete_role(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     if role.attached_policies:
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if any(role.unique_id in profile.role_ids for profile in store.instance_profiles.values()):
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     store.remove(role)
     return {}
 

@@ -98,6 +98,17 @@ class MfaDevice:
 
 
 @dataclass
+class InstanceProfile:
+    name: str
+    path: str
+    unique_id: str
+    arn: str
+    created: datetime
+    role_ids: dict[str, None] = field(default_factory=dict)  # at most one role, by unique id
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Principal_:
     """What users, groups and roles share: identity, inline and attached policies."""
 
@@ -150,6 +161,7 @@ class IamStore:
         self.policies: dict[str, ManagedPolicy] = {}  # ARN -> policy (customer, and AWS ones in use)
         self._by_id: dict[str, Identity] = {}
         self.password_policy: PasswordPolicy | None = None
+        self.instance_profiles: dict[str, InstanceProfile] = {}  # lower-cased name -> profile
         self.mfa_devices: dict[str, MfaDevice] = {}  # serial number -> device
         self.account_aliases: list[str] = []
         self.root_password_last_used: datetime | None = None
