@@ -191,6 +191,9 @@ def _takes_text(operation_name: str) -> bool:
 
 WRITES = [name for name in SERVED if name not in READS and _takes_text(name)]
 
+SAML_ARN = "arn:aws:iam::123456789012:saml-provider/okta"
+SAML_METADATA = '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>' + " " * 1000
+OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/idp.example.com"
 VIRTUAL_MFA = "arn:aws:iam::123456789012:mfa/vdev"  # unassigned, tagged
 HARDWARE_MFA = "GAHT12345678"  # enabled for alice (any codes enable a hardware serial)
 
@@ -223,6 +226,13 @@ BASELINE: dict[str, Any] = {
     "AuthenticationCode2": "654321",
     "AccountAlias": "my-alias",
     "InstanceProfileName": "ip",
+    "SAMLProviderArn": SAML_ARN,
+    "SAMLMetadataDocument": SAML_METADATA,
+    "OpenIDConnectProviderArn": OIDC_ARN,
+    "Url": "https://new.example.com",
+    "ClientID": "client",
+    "ClientIDList": ["client"],
+    "ThumbprintList": ["a" * 40],
 }
 # Operations that make a new entity get a new name, so that awkward text is really stored.
 NEW_NAMES = {
@@ -232,6 +242,7 @@ NEW_NAMES = {
     "CreatePolicy": {"PolicyName": "new-policy"},
     "CreateVirtualMFADevice": {"VirtualMFADeviceName": "new-device"},
     "CreateInstanceProfile": {"InstanceProfileName": "new-profile"},
+    "CreateSAMLProvider": {"Name": "new-provider"},
 }
 
 
@@ -263,6 +274,8 @@ def seed(iam: Any) -> dict[str, str]:
     iam.generate_credential_report()
     iam.create_instance_profile(InstanceProfileName="ip", Tags=[{"Key": "k", "Value": "v"}])
     iam.add_role_to_instance_profile(InstanceProfileName="ip", RoleName="r1")
+    iam.create_saml_provider(Name="okta", SAMLMetadataDocument=SAML_METADATA, Tags=[{"Key": "k", "Value": "v"}])
+    iam.create_open_id_connect_provider(Url="https://idp.example.com", ClientIDList=["c"], Tags=[{"Key": "k", "Value": "v"}])
     organizations = boto3.client("organizations", region_name="us-east-1")
     org_id = organizations.create_organization()["Organization"]["Id"]
     path = f"{org_id}/{organizations.list_roots()['Roots'][0]['Id']}"
@@ -311,6 +324,12 @@ def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
         "ListPolicyTags": policy,
         "GetInstanceProfile": {"InstanceProfileName": "ip"},
         "ListInstanceProfiles": {},
+        "GetSAMLProvider": {"SAMLProviderArn": SAML_ARN},
+        "ListSAMLProviders": {},
+        "ListSAMLProviderTags": {"SAMLProviderArn": SAML_ARN},
+        "GetOpenIDConnectProvider": {"OpenIDConnectProviderArn": OIDC_ARN},
+        "ListOpenIDConnectProviders": {},
+        "ListOpenIDConnectProviderTags": {"OpenIDConnectProviderArn": OIDC_ARN},
         "ListInstanceProfilesForRole": role,
         "ListInstanceProfileTags": {"InstanceProfileName": "ip"},
         "ListPoliciesGrantingServiceAccess": {"Arn": ALICE, "ServiceNamespaces": ["s3", "iam"]},

@@ -87,10 +87,10 @@ def test_response_goes_through_botocore_parsing() -> None:
         ("lambda", "list_functions", {}, "Lambda", "ListFunctions"),  # rest-json
         (
             "iam",
-            "create_saml_provider",
-            {"SAMLMetadataDocument": "x" * 1000, "Name": "idp"},
+            "create_service_linked_role",
+            {"AWSServiceName": "elasticbeanstalk.amazonaws.com"},
             "IAM",
-            "CreateSAMLProvider",
+            "CreateServiceLinkedRole",
         ),  # a served service, an unserved operation
     ],
 )

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     account_settings,
     credential_report,
     groups,
+    identity_providers,
     inline,
     instance_profiles,
     last_accessed,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ...world import World
@@ -162,6 +162,9 @@ class IamStore:
         self._by_id: dict[str, Identity] = {}
         self.password_policy: PasswordPolicy | None = None
         self.instance_profiles: dict[str, InstanceProfile] = {}  # lower-cased name -> profile
+        # ARN -> provider (identity_providers.py's SamlProvider / OidcProvider)
+        self.saml_providers: dict[str, Any] = {}
+        self.oidc_providers: dict[str, Any] = {}
         self.mfa_devices: dict[str, MfaDevice] = {}  # serial number -> device
         self.account_aliases: list[str] = []
         self.root_password_last_used: datetime | None = None
