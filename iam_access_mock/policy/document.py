@@ -143,12 +143,13 @@ _CLOCK = re.compile(
 
 
 def parse_policy_document(
-    text: str, *, trust: bool = False, managed: bool = False
+    text: str, *, trust: bool = False, managed: bool = False, resource: bool = False
 ) -> dict[str, Any]:
     """Parse ``text`` as an IAM policy or raise MalformedPolicyDocument.
 
     ``trust``: a role's trust policy (principals required, resources forbidden);
-    ``managed``: a managed policy version (``Version`` must be 2012-10-17).
+    ``managed``: a managed policy version (``Version`` must be 2012-10-17);
+    ``resource``: a resource-based policy (principals allowed, any Sid text, as trust policies).
     """
     try:
         document = bounded_json.loads(text, max_depth=MAX_DEPTH, parse_constant=_reject_constant)
@@ -159,12 +160,12 @@ def parse_policy_document(
         raise MalformedPolicyDocument(SYNTAX_ERROR)
     if managed and document.get("Version") != "2012-10-17":
         raise MalformedPolicyDocument(VERSION_ERROR)
-    if not trust and any("Principal" in s or "NotPrincipal" in s for s in statements):
+    if not (trust or resource) and any("Principal" in s or "NotPrincipal" in s for s in statements):
         raise MalformedPolicyDocument(PRINCIPAL_ERROR)
     resource_error = _first_resource_error(statements)
     if not _legacy_parses(statements, resource_error is None):
         raise MalformedPolicyDocument(LEGACY_ERROR)
-    _check_sids(statements, trust)
+    _check_sids(statements, trust or resource)
     for statement in statements:
         if not _present(statement, "Action", "NotAction"):
             raise MalformedPolicyDocument(NO_ACTIONS_ERROR)

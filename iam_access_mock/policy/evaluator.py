@@ -719,3 +719,41 @@ def policy_grants(policy: CompiledPolicy, namespace: str) -> bool:
     if not any(s.grants_service(namespace) for s in policy.allows):
         return False
     return not any(d.resource_all and d.covers_whole(namespace) for d in policy.denies)
+
+
+# --- one request: the matching the simulator shares with the reports ----------------------
+
+
+@lru_cache(maxsize=4096)
+def _cached_action_pattern(pattern: str) -> _ActionPattern:
+    return _action_pattern(pattern)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """An Action/NotAction pattern matches the action ``service:name`` (any case), as above."""
+    service, sep, name = action.partition(":")
+    if not sep:
+        return False
+    compiled = _cached_action_pattern(pattern)
+    return compiled.service_matches(service.lower()) and compiled.action_matches(name.lower())
+
+
+@lru_cache(maxsize=4096)
+def _literal_pattern_tokens(pattern: str) -> _Tokens:
+    return _pattern_tokens(pattern, variables=False)
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    """A Resource pattern whose policy variables are resolved (``${*}``, ``${?}``, ``${$}``
+    stay the escaped characters) matches the request's resource, taken literally: with IAM's
+    segment rule for wildcards, case-sensitively; the request resource "*" is matched only
+    by patterns that match the text "*"."""
+    return _intersects(_literal_pattern_tokens(pattern), _Tokens(resource))
+
+
+def arn_template_for(namespace: str, action: str, resource: str) -> str | None:
+    """The catalogue's ARN template of the action's resource type that ``resource`` fits."""
+    for template in catalogue.action_arn_templates(namespace, action):
+        if _intersects(_template_tokens(template), _Tokens(resource)):
+            return template
+    return None

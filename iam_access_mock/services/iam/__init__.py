@@ -24,5 +24,6 @@ from . import (  # noqa: F401
     policies,
     policy_tags,
     roles,
+    simulation,
     users,
 )
