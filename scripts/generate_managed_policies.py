@@ -16,7 +16,8 @@ member on first use and the large second one only when an older version is asked
   newest first, the default version left out (it is in member 1).
 
 The data has no PolicyId; the library derives one from the ARN (see
-``iam_access_mock/services/iam/aws_managed.py``). Never edit the output by hand: run
+``iam_access_mock/services/iam/aws_managed.py``). Nor has it a Description for any policy,
+and no other source found has one (docs/fidelity.md lists those checked). Never edit the output by hand: run
 ``python scripts/generate_managed_policies.py`` again.
 """
 

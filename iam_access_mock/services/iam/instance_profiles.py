@@ -59,7 +59,9 @@ def profile_dict(store: IamStore, profile: InstanceProfile, *, tags: bool = True
 
 def profiles_of(store: IamStore, role: Role) -> list[InstanceProfile]:
     """The profiles holding a role, by name (GetAccountAuthorizationDetails, DeleteRole)."""
-    return list(listing(p for p in store.instance_profiles.values() if role.unique_id in p.role_ids))
+    return list(
+        listing(p for p in store.instance_profiles.values() if role.unique_id in p.role_ids)
+    )
 
 
 @provider.handles("CreateInstanceProfile")
@@ -138,13 +140,12 @@ def list_instance_profiles_for_role(ctx: RequestContext, params: dict[str, Any])
 
 @provider.handles("AddRoleToInstanceProfile")
 def add_role_to_instance_profile(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A profile that already holds a role, the same one included, is LimitExceeded: tools
+    written against AWS treat that text as "already added" (Karpenter's test environment,
+    ``ignoreAlreadyContainsRole``)."""
     store: IamStore = ctx.store
     profile = _require(store, params["InstanceProfileName"])
     role = require_role(store, params["RoleName"])
-    if role.unique_id in profile.role_ids:
-        raise EntityAlreadyExists(
-            f"Instance Profile {profile.name} already contains role {role.name}."
-        )
     if any(store.role_by_id(role_id) for role_id in profile.role_ids):
         raise LimitExceeded(
             f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}"
@@ -157,6 +158,8 @@ def add_role_to_instance_profile(ctx: RequestContext, params: dict[str, Any]) ->
 def remove_role_from_instance_profile(
     ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
+    """Rule chosen: a role that is not in the profile is NoSuchEntity (AWS's text was not
+    recorded)."""
     store: IamStore = ctx.store
     profile = _require(store, params["InstanceProfileName"])
     role = require_role(store, params["RoleName"])

@@ -5,42 +5,63 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import NoSuchEntity
+from ...errors import InvalidInput, LimitExceeded, NoSuchEntity
 from ...service import RequestContext
-from . import provider
+from . import aws_managed, provider
 from .naming import check_boundary_arn
-from .policies import _customer_policy, _not_found
+from .policies import _not_found, _validated_tags
 from .roles import require_role
 from .store import IamStore, ManagedPolicy, Role, User
-from .tags import check_new_tags, check_tag_keys, list_tags_page, merge_tags, remove_tags
+from .tags import MAX_TAGS_PER_ENTITY, check_tag_characters, check_tag_keys, list_tags_page
 from .users import require_user
 
 
 def _policy(ctx: RequestContext, arn: str) -> ManagedPolicy:
-    """A customer managed policy; an AWS managed one is AccessDenied, as for the other writes."""
-    return _customer_policy(ctx, arn, lambda: _not_found(arn))
+    """A customer managed policy of the account.
+
+    An AWS managed policy is ``InvalidInput`` "Tags not supported for policies in this
+    domain": recorded from AWS for TagPolicy (aws-controllers-k8s/community#2774, adopting an
+    AWS managed policy); UntagPolicy and ListPolicyTags answer the same (rule chosen: their
+    answer was not recorded).
+    """
+    if aws_managed.is_aws_managed_arn(arn):
+        raise InvalidInput("Tags not supported for policies in this domain")
+    store: IamStore = ctx.store
+    policy = store.policies.get(arn)
+    if policy is None or policy.aws_managed:
+        raise _not_found(arn)
+    return policy
 
 
 @provider.handles("TagPolicy")
 def tag_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Keys are case-sensitive, as in CreatePolicy (unlike users' and roles' tags): a key
+    differing only in case is another tag."""
+    policy = _policy(ctx, params["PolicyArn"])
     tags = params["Tags"]
-    check_new_tags(tags, allow_empty=False)
-    merge_tags(_policy(ctx, params["PolicyArn"]).tags, tags, "TagsPerPolicy")
+    check_tag_characters(tags)
+    if not tags:
+        raise InvalidInput("Error occurred while validating input. ")
+    new = _validated_tags(tags)
+    if len(policy.tags.keys() | new.keys()) > MAX_TAGS_PER_ENTITY:
+        raise LimitExceeded(f"Cannot exceed quota for TagsPerPolicy: {MAX_TAGS_PER_ENTITY}")
+    policy.tags.update(new)
     return {}
 
 
 @provider.handles("UntagPolicy")
 def untag_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Keys match exactly (case-sensitive); keys the policy does not have are ignored."""
+    policy = _policy(ctx, params["PolicyArn"])
     keys = params["TagKeys"]
     check_tag_keys(keys)
-    remove_tags(_policy(ctx, params["PolicyArn"]).tags, keys)
+    for key in keys:
+        policy.tags.pop(key, None)
     return {}
 
 
 @provider.handles("ListPolicyTags")
 def list_policy_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Rule chosen: an AWS managed policy answers AccessDenied, as for the writes (AWS's answer
-    was not recorded)."""
     policy = _policy(ctx, params["PolicyArn"])
     return list_tags_page(policy.tags, params, ("ListPolicyTags", policy.arn))
 
