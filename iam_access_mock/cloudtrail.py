@@ -2,11 +2,22 @@
 differ from IAM's.
 
 A log file is what CloudTrail delivers to S3: ``{"Records": [...]}``, plain or gzipped,
-under ``AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/``. Each file is read, decompressed
-and decoded as a whole before any of its records is applied, so a broken file changes
-nothing. Records are then taken one by one; a record that cannot be taken is counted as
-skipped (not an API call by a user, role or root), unknown (its user or role does not
-exist in the mock) or malformed, and never raises.
+under ``AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/``. Each file is streamed: read and
+decompressed a block at a time, decoded a batch of records at a time, and each record
+resolved at once into four numbers (principal, event, time, region) kept in compact arrays;
+they are applied to the index when the whole file has been read, so a broken file changes
+nothing, and memory stays bounded by the longest record and those arrays, never by the
+file's size. A record that cannot be taken is counted as skipped (not an API call by a user,
+role or root), unknown (its user or role does not exist in the mock) or malformed, and never
+raises.
+
+Decoding: with msgspec installed (the ``fast`` extra), batches of records are decoded into
+structs holding only the fields a record is judged by; any batch it refuses or might read
+differently is decoded again by the standard library's ``json``, which has the last word
+(so both give the same result, errors included). Without msgspec, ``json`` alone, one record
+at a time. With python-isal installed (also in ``fast``), gzip is decompressed by ISA-L in a
+thread of its own; otherwise by zlib. A file laid out otherwise than ``{"Records": [...]}``
+alone (other keys, another text encoding than UTF-8) is decoded whole, as it always was.
 
 Rules chosen where AWS is silent or the mock differs:
 - Records with an ``errorCode`` (denied or failed calls) count: AWS reports attempts.
@@ -20,6 +31,8 @@ Rules chosen where AWS is silent or the mock differs:
   stay loaded.
 - A file whose arrays and objects nest deeper than ``MAX_DEPTH`` (256) levels is broken: it
   is measured, without recursion, before it is decoded.
+- A file of more than ``BUFFERED_RECORDS`` records is read twice: to the end to check it,
+  then again to apply it, so that memory stays bounded however large the file.
 - A record dated after the mock clock's now is malformed (CloudTrail delivers past events
   only; a test whose clock is set before its logs sees them counted, not taken).
 - Action names are stored in the catalogue's casing; an eventName that maps to no action of
@@ -31,14 +44,19 @@ Rules chosen where AWS is silent or the mock differs:
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import json
 import os
+import re
 import sys
 import zlib
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from . import bounded_json
 from .activity import (
@@ -55,6 +73,18 @@ from .activity import (
 from .errors import MockConfigurationError
 from .policy import catalogue
 from .policy.action_names import iam_actions, iam_prefix
+
+_IsalError: type[Exception]
+try:  # the ``fast`` extra
+    import msgspec
+except ImportError:  # pragma: no cover - the stdlib path is tested with msgspec present too
+    msgspec = None  # type: ignore[assignment]
+try:
+    from isal import igzip_threaded
+    from isal.isal_zlib import error as _IsalError  # type: ignore[assignment,no-redef,unused-ignore]
+except ImportError:  # pragma: no cover
+    igzip_threaded = None  # type: ignore[assignment]
+    _IsalError = zlib.error
 
 if TYPE_CHECKING:
     from .world import World
@@ -109,6 +139,14 @@ _LOG_SUFFIXES = (".json", ".json.gz")
 # Arrays and objects a log file may nest (rule chosen: records nest about 10 deep, and the
 # JSON decoder recurses once per level); a deeper file is refused before it is decoded.
 MAX_DEPTH = 256
+# Records of one file resolved and held (18 bytes each) before any is applied; a larger file
+# is read twice (see the module doc).
+BUFFERED_RECORDS = 1 << 21
+# Decompressed bytes read at a time; a record longer than this is read in growing blocks.
+_BLOCK = 1 << 20
+# Which decoder reads log files: "msgspec" where it is installed, else "json" (tests set it).
+DECODER = "msgspec" if msgspec is not None else "json"
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def log_files(path: Path) -> list[Path]:
@@ -133,9 +171,12 @@ def log_files(path: Path) -> list[Path]:
 
 
 def read_log_file(path: Path) -> list[Any]:
-    """The Records list of one log file; gzip is recognized by its magic number."""
+    """The Records list of one log file, decoded whole; gzip is recognized by its magic number.
+
+    What streaming falls back to for a file laid out otherwise than ``{"Records": [...]}``.
+    """
     data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
+    if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as error:
@@ -158,6 +199,258 @@ def records_of(document: Any, where: str | Path) -> list[Any]:
     return records
 
 
+# ---- streaming one file --------------------------------------------------------------------------
+
+_WHITESPACE = b" \t\n\r"  # JSON's, and only JSON's
+_PREFIX = re.compile(rb'[ \t\n\r]*\{[ \t\n\r]*"Records"[ \t\n\r]*:[ \t\n\r]*\[')
+_SUFFIX = re.compile(rb"[ \t\n\r]*\}[ \t\n\r]*\Z")
+# Where one record may end and the next begin; only a candidate: the same bytes occur in
+# strings and between nested objects, so a batch cut there must still decode (see _Stream).
+_BOUNDARY = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
+_SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])?[ \t\n\r]*")
+_JSON_WHITESPACE = " \t\n\r"
+_RECORD_START = b'{"eventVersion"'
+_WINDOW = 1 << 16  # where the last candidate boundary is looked for first
+_TRIES = 4  # candidates msgspec tries before the block is json's
+_MAX_RECORD_DEPTH = MAX_DEPTH - 2  # the object and its Records array hold every record
+
+
+class _NotStreamable(Exception):
+    """The file is not ``{"Records": [...]}`` alone in UTF-8: it is decoded whole instead."""
+
+
+if msgspec is not None:
+
+    class _Record(msgspec.Struct, gc=False):  # type: ignore[call-arg,unused-ignore]
+        """The fields a record is judged by; msgspec skips the others without building them.
+
+        The identity is kept as its raw JSON text: records of one session repeat it, so it is
+        decoded (by ``json``, as the rest of the path would) once per distinct text.
+        """
+
+        eventType: Any = None
+        userIdentity: msgspec.Raw = msgspec.Raw(b"")
+        eventTime: Any = None
+        eventSource: Any = None
+        eventName: Any = None
+        awsRegion: Any = None
+
+    _decode_records = msgspec.json.Decoder(list[_Record]).decode
+    _msgspec_errors: tuple[type[Exception], ...] = (msgspec.DecodeError, RecursionError)
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file's decompressed bytes; gzip is recognized by its magic number."""
+    with open(path, "rb") as stream:
+        magic = stream.read(2)
+    if magic == _GZIP_MAGIC:
+        if igzip_threaded is not None:
+            # ISA-L decompresses in a thread of its own, outside the GIL, while this one decodes.
+            return igzip_threaded.open(path, "rb", threads=1)  # type: ignore[no-any-return]
+        return gzip.open(path, "rb")  # type: ignore[return-value,unused-ignore]
+    if path.name.lower().endswith(".gz"):
+        raise CloudTrailFileError(path, "not a valid gzip file (no gzip header)")
+    return open(path, "rb")  # the caller closes it
+
+
+class _Stream:
+    """The records of one log file, a batch at a time, in bounded memory.
+
+    The text after ``{"Records": [`` is kept from the start of the next record on. A batch is
+    the text up to a candidate boundary ("}" "," "{"): msgspec decodes it as an array or
+    refuses it, and since the text starts where a record starts, it decodes only if the
+    candidate is a true end of a record (a cut inside a string or a nested object leaves the
+    text unfinished, which no decoder takes). What msgspec refuses goes to ``json``, which
+    finds each record's end itself. Before either decodes a text, its nesting is measured
+    (``bounded_json``, from that start, where no string or bracket is open).
+    """
+
+    def __init__(self, path: Path, stream: IO[bytes], fast: bool) -> None:
+        self._path = path
+        self._read_block = stream.read
+        self._fast = fast
+        self._eof = False
+        self._first = True  # at the array's start, where "]" may come at once
+        self._done = False
+        self._text = b""
+
+    def _read(self, size: int) -> bytes:
+        try:
+            return self._read_block(size)
+        except (OSError, EOFError, zlib.error, _IsalError) as error:
+            raise CloudTrailFileError(self._path, f"not a valid gzip file ({error})") from error
+
+    def _fill(self, at_least: int) -> None:
+        """Read until the kept text is ``at_least`` bytes long or the file ends."""
+        parts = [self._text]
+        size = len(self._text)
+        while size < at_least and not self._eof:
+            block = self._read(max(_BLOCK, at_least - size))
+            if not block:
+                self._eof = True
+                break
+            parts.append(block)
+            size += len(block)
+        if len(parts) > 1:
+            self._text = b"".join(parts)
+
+    def _invalid(self, problem: object) -> CloudTrailFileError:
+        return CloudTrailFileError(self._path, f"not valid JSON ({problem})")
+
+    def _check_depth(self, text: bytes) -> None:
+        # bounded_json's measure, from a record's start: the log's object and its Records
+        # array are the two levels above.
+        if not bounded_json._within(bounded_json._brackets(text), _MAX_RECORD_DEPTH):
+            raise self._invalid(bounded_json.JsonTooDeep(MAX_DEPTH))
+
+    def batches(self) -> Iterator[tuple[list[Any], bool]]:
+        """Lists of records, each with True if they are ``_Record`` structs (msgspec), False
+        if they are what ``json`` decoded."""
+        self._fill(_BLOCK)
+        head = self._text
+        encoding = json.detect_encoding(head[:4]) if head else "utf-8"
+        if encoding == "utf-8-sig":
+            head = head[3:]
+        elif encoding != "utf-8":
+            raise _NotStreamable
+        match = _PREFIX.match(head)
+        if match is None:
+            raise _NotStreamable
+        self._text = head[match.end() :]
+        while not self._done:
+            batch = self._fast_batch() if self._fast else None
+            if batch is not None:
+                if batch:
+                    yield batch, True
+                continue
+            batch = self._json_batch()
+            if batch:
+                yield batch, False
+
+    def _fast_batch(self) -> list[Any] | None:
+        """The records up to a candidate boundary, decoded by msgspec; None where it cannot
+        tell (the kept text is then ``json``'s)."""
+        self._fill(_BLOCK)
+        text = self._text
+        window = max(0, len(text) - _WINDOW)
+        candidates = [found.start() for found in _BOUNDARY.finditer(text, window)]
+        if not candidates and window:
+            candidates = [found.start() for found in _BOUNDARY.finditer(text)]
+        if candidates:
+            # CloudTrail starts each record with its eventVersion: such a candidate is likely
+            # the true one, the others likely within a record (nested arrays of objects).
+            likely = [at for at in candidates if text.startswith(_RECORD_START, at + 1)]
+            tries = list(dict.fromkeys([*likely[::-1], *candidates[::-1]]))[:_TRIES]
+            for at in tries:
+                records = self._decode(text[: at + 1])
+                if records is not None:
+                    self._text = text[_BOUNDARY.match(text, at).end() - 1 :]  # type: ignore[union-attr]
+                    self._first = False
+                    return records
+            return None
+        if not self._eof:
+            self._fill(2 * len(text))  # a record longer than the block
+            return []
+        # The last records: what is left is "..., {...}] }" and whitespace.
+        inner = text.rstrip(_WHITESPACE)
+        if not inner.endswith(b"}"):
+            return None
+        inner = inner[:-1].rstrip(_WHITESPACE)
+        if not inner.endswith(b"]"):
+            return None
+        batch = inner[:-1]
+        if not batch.strip(_WHITESPACE):
+            if not self._first:
+                return None  # "[..., ]": json says what is wrong
+            self._done = True
+            return []
+        records = self._decode(batch)
+        if records is not None:
+            self._done = True
+        return records
+
+    def _decode(self, batch: bytes) -> list[Any] | None:
+        try:
+            if not batch.isascii():
+                batch.decode("utf-8", "surrogatepass")  # msgspec leaves skipped text unchecked
+        except UnicodeDecodeError:
+            return None
+        self._check_depth(batch)
+        try:
+            return _decode_records(b"[" + batch + b"]")  # type: ignore[no-any-return]
+        except _msgspec_errors:  # not records (json may still take them), or not a cut
+            return None
+
+    def _json_batch(self) -> list[Any]:
+        """The complete records at the start of the kept text, decoded by ``json``."""
+        self._fill(_BLOCK)
+        data = self._text
+        self._check_depth(data)
+        try:
+            text, _ = codecs.utf_8_decode(data, "surrogatepass", self._eof)
+        except UnicodeDecodeError as error:
+            raise self._invalid(error) from error
+        decode, separator = _json_decoder.raw_decode, _SEPARATOR.match
+        records: list[Any] = []
+        position = kept = len(text) - len(text.lstrip(_JSON_WHITESPACE))
+        if self._first and text.startswith("]", position):
+            self._end(data[_utf8_length(text, position + 1) :])
+            return records
+        while position < len(text):
+            try:
+                record, position = decode(text, position)
+            except json.JSONDecodeError as error:
+                if not self._eof and (
+                    error.pos >= len(text) - 8 or error.msg.startswith("Unterminated string")
+                ):
+                    break  # cut short by the block: read on from this record
+                raise self._invalid(error) from error
+            found = separator(text, position)
+            mark, position = found.group(1), found.end()  # type: ignore[union-attr]
+            if mark is None:
+                if not self._eof and position == len(text):
+                    break  # what follows the record is in the next block
+                raise self._invalid(json.JSONDecodeError("Expecting ',' delimiter", text, position))
+            records.append(record)
+            kept = position
+            self._first = False
+            if mark == "]":
+                self._end(data[_utf8_length(text, position) :])
+                return records
+        else:
+            if self._eof:
+                raise self._invalid(json.JSONDecodeError("Expecting value", text, position))
+        self._text = data[_utf8_length(text, kept) :]
+        if not records:
+            self._fill(max(_BLOCK, 2 * len(data)))  # a record longer than the block: read on
+        return records
+
+    def _end(self, rest: bytes) -> None:
+        """After the Records array: the document ends with "}" (else it is decoded whole)."""
+        while True:
+            rest = rest.strip(_WHITESPACE)
+            if rest not in (b"", b"}"):
+                raise _NotStreamable  # other keys after Records, or no JSON at all
+            if self._eof:
+                break
+            block = self._read(_BLOCK)
+            self._eof = not block
+            rest += block
+        if rest != b"}":
+            raise _NotStreamable
+        self._done = True
+        self._text = b""
+
+
+def _utf8_length(text: str, end: int) -> int:
+    """Bytes of ``text[:end]`` in UTF-8, as decoded with surrogatepass."""
+    head = text[:end]
+    return end if head.isascii() else len(head.encode("utf-8", "surrogatepass"))
+
+
+_json_decoder = json.JSONDecoder()
+
+
 # ---- records -------------------------------------------------------------------------------------
 
 if sys.version_info >= (3, 11):
@@ -168,23 +461,72 @@ else:  # pragma: no cover - fromisoformat learned "Z" in 3.11
         return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 
-_SKIPPED, _UNKNOWN, _MALFORMED = "skipped", "unknown", "malformed"
+# What a principal or event resolves to when it is not one: numbers below every index.
+_SKIPPED, _UNKNOWN, _MALFORMED = -1, -2, -3
+_INVALID = -1
 _MISSING = object()
-_TIME_CACHE_SIZE = 100_000
-_Principal = EntityActivity | str
+_CACHE_SIZE = 100_000
+_NEVER = -(1 << 63)
+_CLOUDTRAIL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
+_SECONDS = {f":{second:02d}": second * 1_000_000 for second in range(60)}
+_Fields = tuple[Any, Any, Any, Any, Any, Any]
+
+
+def _dict_fields(record: Any) -> _Fields | None:
+    """A record dict's eventType, userIdentity, eventTime, eventSource, eventName, awsRegion."""
+    if type(record) is not dict:
+        return None
+    get = record.get
+    return (
+        get("eventType"),
+        get("userIdentity"),
+        get("eventTime"),
+        get("eventSource"),
+        get("eventName"),
+        get("awsRegion"),
+    )
+
+
+_struct_fields = attrgetter(
+    "eventType", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion"
+)
+
+
+class _Pending:
+    """Records of one file resolved and not yet applied: principal, event, time, region."""
+
+    __slots__ = ("events", "malformed", "micros", "principals", "regions", "skipped", "unknown")
+
+    def __init__(self) -> None:
+        self.principals = array("I")
+        self.events = array("I")
+        self.micros = array("q")
+        self.regions = array("H")
+        self.skipped = self.unknown = self.malformed = 0
+
+    def __len__(self) -> int:
+        return len(self.micros)
 
 
 class RecordLoader:
     """Takes CloudTrail records into the index; resolves each distinct principal, event and
-    region once per load. The caller holds ``world.lock`` while records are taken."""
+    region once per load. What it resolves is held per file and applied under ``world.lock``."""
 
     def __init__(self, world: World) -> None:
         self._world = world
         self._index: ActivityIndex = world.activity
-        self._principals: dict[str, _Principal] = {}
-        self._events: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
-        self._regions: dict[str, int | None] = {}
+        # Principals and events get a number each, an index into these lists.
+        # (account id, entity) of each number; its record, made when something is applied.
+        self._entity_keys: list[tuple[str, str]] = []
+        self._entity_numbers: dict[tuple[str, str], int] = {}
+        self._entities: list[EntityActivity | None] = []
+        self._principals: dict[str, int] = {}  # ARN -> number or _SKIPPED/_UNKNOWN/_MALFORMED
+        self._identities: dict[bytes, int] = {}  # a userIdentity's JSON text -> the same
+        self._event_table: list[tuple[str, tuple[str, ...]]] = []
+        self._events: dict[tuple[Any, Any], int] = {}
+        self._regions: dict[Any, int] = {}
         self._times: dict[str, int | None] = {}
+        self._minutes: dict[str, int] = {}  # "2026-09-11T15:26" -> its microseconds
         # The latest time known not to be after the clock's now (see _micros).
         self._not_after: int | None = None
         self.taken = self.skipped = self.unknown = self.malformed = 0
@@ -192,43 +534,140 @@ class RecordLoader:
     def result(self, files: int = 0) -> CloudTrailLoad:
         return CloudTrailLoad(self.taken, self.skipped, self.unknown, self.malformed, files)
 
+    # ---- the three sources --------------------------------------------------------------------
     def take(self, records: Iterable[Any]) -> None:
-        principal_of, event_of, region_of, micros_of = (
-            self._principal,
-            self._event,
-            self._region,
-            self._micros,
-        )
-        taken = skipped = unknown = malformed = 0
+        """Record dicts (any iterable), applied as they come, in bounded batches."""
+        pending = _Pending()
+        try:
+            batch: list[Any] = []
+            for record in records:
+                batch.append(record)
+                if len(batch) == 65_536:
+                    with self._world.lock:
+                        self._resolve(batch, _dict_fields, self._dict_principal, pending)
+                    batch.clear()
+            with self._world.lock:
+                self._resolve(batch, _dict_fields, self._dict_principal, pending)
+        finally:
+            with self._world.lock:
+                self._apply(pending)
+
+    def take_file(self, path: Path, decoder: str) -> None:
+        """One log file: every record is applied, or (it raises) none."""
+        try:
+            pending = self._stream(path, decoder, apply=False)
+        except _NotStreamable:
+            pending = _Pending()
+            records = read_log_file(path)
+            with self._world.lock:
+                self._resolve(records, _dict_fields, self._dict_principal, pending)
+        if pending is None:  # too many to hold: the file is known good, read it again
+            self._stream(path, decoder, apply=True)
+            return
+        with self._world.lock:
+            self._apply(pending)
+
+    def _stream(self, path: Path, decoder: str, apply: bool) -> _Pending | None:
+        """Resolve a file's records; None if there are more than ``BUFFERED_RECORDS`` (then
+        it is only checked to its end), unless ``apply``, which applies them batch by batch."""
+        fast = decoder == "msgspec"
+        if fast and msgspec is None:
+            raise MockConfigurationError("the msgspec decoder needs msgspec (pip install msgspec)")
+        pending: _Pending | None = _Pending()
+        lock = self._world.lock
+        with _open(path) as stream:
+            for batch, structs in _Stream(path, stream, fast).batches():
+                if pending is None:
+                    continue  # checking only
+                fields = _struct_fields if structs else _dict_fields
+                principal_of = self._raw_principal if structs else self._dict_principal
+                with lock:
+                    self._resolve(batch, fields, principal_of, pending)
+                    if apply:
+                        self._apply(pending)
+                        pending = _Pending()
+                if len(pending) > BUFFERED_RECORDS:
+                    pending = None
+        return pending
+
+    # ---- resolving: the caller holds world.lock --------------------------------------------------
+    def _resolve(
+        self,
+        records: Iterable[Any],
+        fields_of: Callable[[Any], _Fields | None],
+        principal_of: Callable[[Any], int],
+        pending: _Pending,
+    ) -> None:
+        """Judge each record; append those to take to ``pending``, count the others there."""
+        event_of, region_of, micros_of = self._event, self._region, self._micros
+        events, regions, times, minutes = self._events, self._regions, self._times, self._minutes
+        not_after = self._not_after or _NEVER
+        add_principal, add_event = pending.principals.append, pending.events.append
+        add_micros, add_region = pending.micros.append, pending.regions.append
+        skipped = unknown = malformed = 0
         for record in records:
-            if type(record) is not dict:
+            fields = fields_of(record)
+            if fields is None:
                 malformed += 1
                 continue
-            event_type = record.get("eventType")
+            event_type, identity, event_time, source, name, region = fields
             if event_type is not None and event_type != "AwsApiCall":
                 if type(event_type) is str:
                     skipped += 1
                 else:
                     malformed += 1
                 continue
-            identity = record.get("userIdentity")
-            principal = principal_of(identity) if type(identity) is dict else _MALFORMED
-            if principal is _SKIPPED:
+            principal = principal_of(identity)
+            if principal == _SKIPPED:
                 skipped += 1
                 continue
-            event = event_of(record.get("eventSource"), record.get("eventName"))
-            region_id = region_of(record.get("awsRegion"))
-            micros = micros_of(record.get("eventTime"))
-            if event is None or region_id is None or micros is None or principal is _MALFORMED:
+            event = events.get((source, name)) if type(name) is str else _INVALID
+            if event is None:
+                event = event_of(source, name)
+            region_id = regions.get(region) if type(region) is str else _INVALID
+            if region_id is None:
+                region_id = region_of(region)
+            # CloudTrail's own "2026-09-11T15:26:19Z": its minute once, then the seconds.
+            micros = None
+            if type(event_time) is str:
+                if len(event_time) == 20 and event_time[19] == "Z":
+                    micros = minutes.get(event_time[:16])
+                    if micros is not None:
+                        seconds = _SECONDS.get(event_time[16:19])
+                        micros = None if seconds is None else micros + seconds
+                        if micros is not None and micros > not_after:
+                            micros = None
+                if micros is None:
+                    micros = times.get(event_time, _MISSING)  # type: ignore[arg-type]
+                    if micros is _MISSING:
+                        micros = micros_of(event_time)
+                        not_after = self._not_after or _NEVER
+            if event < 0 or region_id < 0 or micros is None or principal == _MALFORMED:
                 malformed += 1
                 continue
-            if principal is _UNKNOWN:
+            if principal == _UNKNOWN:
                 unknown += 1
                 continue
-            assert isinstance(principal, EntityActivity)
-            taken += 1
+            add_principal(principal)
+            add_event(event)
+            add_micros(micros)  # type: ignore[arg-type]
+            add_region(region_id)
+        pending.skipped += skipped
+        pending.unknown += unknown
+        pending.malformed += malformed
+
+    def _apply(self, pending: _Pending) -> None:
+        """Write resolved records into the index; the caller holds world.lock."""
+        entities, events = self._entities, self._event_table
+        entities.extend([None] * (len(self._entity_keys) - len(entities)))
+        for number, event, micros, region_id in zip(
+            pending.principals, pending.events, pending.micros, pending.regions
+        ):
             # activity.update(), inlined: this loop is the bulk path.
-            namespace, action_keys = event
+            principal = entities[number]
+            if principal is None:  # made when first applied: a broken file makes none
+                principal = entities[number] = self._index.entity(*self._entity_keys[number])
+            namespace, action_keys = events[event]
             packed = micros << REGION_BITS | region_id
             services = principal.services
             previous = services.get(namespace)
@@ -240,14 +679,39 @@ class RecordLoader:
                 if previous is None:
                     actions[action_key] = packed
                 elif previous != packed:
-                    remember(principal, action_key, previous, packed)
-        self.taken += taken
-        self.skipped += skipped
-        self.unknown += unknown
-        self.malformed += malformed
+                    # remember(), its usual case inlined: an access after every one kept.
+                    history = principal.history
+                    times = None if history is None else history.get(action_key)
+                    if times is not None and micros > times.micros[-1]:
+                        times.micros.append(micros)
+                        times.regions.append(region_id)
+                        actions[action_key] = packed
+                    else:
+                        remember(principal, action_key, previous, packed)
+        self.taken += len(pending)
+        self.skipped += pending.skipped
+        self.unknown += pending.unknown
+        self.malformed += pending.malformed
 
-    def _principal(self, identity: dict[str, Any]) -> _Principal:
+    def _raw_principal(self, raw: Any) -> int:
+        """The principal of a userIdentity given as its JSON text (msgspec.Raw)."""
+        text = bytes(raw)
+        found = self._identities.get(text)
+        if found is None:
+            try:
+                identity = json.loads(text) if text else None
+            except ValueError:  # msgspec read it as JSON; json would have refused the file
+                identity = None
+            found = self._dict_principal(identity)
+            if len(self._identities) >= _CACHE_SIZE:
+                self._identities.clear()
+            self._identities[text] = found
+        return found
+
+    def _dict_principal(self, identity: Any) -> int:
         """Who a record's userIdentity counts for: users, roles (through their sessions), root."""
+        if type(identity) is not dict:
+            return _MALFORMED
         kind = identity.get("type")
         arn = identity.get("arn")
         if kind == "AssumedRole":
@@ -278,24 +742,27 @@ class RecordLoader:
         if found is None:
             try:
                 account_id, entity = resolve_principal(self._world, arn)
-                found = self._index.entity(account_id, entity)
             except UnknownPrincipalError:
                 found = _UNKNOWN
             except MockConfigurationError:
                 found = _MALFORMED
+            else:
+                found = self._number((account_id, entity))
             self._principals[arn] = found
         return found
 
-    def _event(self, source: Any, name: Any) -> tuple[str, tuple[str, ...]] | None:
-        """(namespace, action keys) of an eventSource and eventName, or None if invalid."""
+    def _number(self, key: tuple[str, str]) -> int:
+        found = self._entity_numbers.get(key)
+        if found is None:
+            found = self._entity_numbers[key] = len(self._entity_keys)
+            self._entity_keys.append(key)
+        return found
+
+    def _event(self, source: Any, name: Any) -> int:
+        """The number of (namespace, action keys) of an eventSource and eventName, or _INVALID."""
         if type(source) is not str or type(name) is not str:
-            return None
-        key = (source, name)
-        try:
-            return self._events[key]
-        except KeyError:
-            pass
-        found: tuple[str, tuple[str, ...]] | None = None
+            return _INVALID
+        found = _INVALID
         namespace = iam_prefix(source)
         # eventSource is a host name, written in lower case: "S3.amazonaws.com" is no source.
         if namespace is not None and namespace == namespace.lower():
@@ -309,27 +776,28 @@ class RecordLoader:
             else:
                 namespace = self._index.namespace(namespace)
                 keys = tuple(self._index.action_key(namespace, action) for action in names)
-                found = (namespace, keys)
-        self._events[key] = found
+                found = len(self._event_table)
+                self._event_table.append((namespace, keys))
+        self._events[(source, name)] = found
         return found
 
     def _micros(self, event_time: Any) -> int | None:
         """Microseconds since the epoch of an eventTime; records of one log share many."""
         if type(event_time) is not str:
             return None
-        times = self._times
-        found = times.get(event_time, _MISSING)
-        if found is _MISSING:
-            try:
-                found = micros_since_epoch(_parse_time(event_time))
-            except ValueError:
-                found = None
-            if found is not None and self._in_future(found):
-                found = None
-            if len(times) >= _TIME_CACHE_SIZE:
-                times.clear()
-            times[event_time] = found
-        return found  # type: ignore[return-value]
+        try:
+            found: int | None = micros_since_epoch(_parse_time(event_time))
+        except ValueError:
+            found = None
+        if found is not None and self._in_future(found):
+            found = None
+        if len(self._times) >= _CACHE_SIZE:
+            self._times.clear()
+            self._minutes.clear()
+        self._times[event_time] = found
+        if found is not None and _CLOUDTRAIL_TIME.match(event_time):
+            self._minutes[event_time[:16]] = found - _SECONDS[event_time[16:19]]
+        return found
 
     def _in_future(self, micros: int) -> bool:
         """True if ``micros`` is after the mock clock's now: CloudTrail delivers past events
@@ -340,17 +808,13 @@ class RecordLoader:
             limit = self._not_after = micros_since_epoch(self._world.clock.now())
         return micros > limit
 
-    def _region(self, region: Any) -> int | None:
+    def _region(self, region: Any) -> int:
         if type(region) is not str:
-            return None
+            return _INVALID
         try:
-            return self._regions[region]
-        except KeyError:
-            pass
-        try:
-            found: int | None = self._index.region_id(check_region(region))
+            found = self._index.region_id(check_region(region))
         except MockConfigurationError:
-            found = None
+            found = _INVALID
         self._regions[region] = found
         return found
 
@@ -372,20 +836,15 @@ def load_cloudtrail(world: World, source: Any) -> CloudTrailLoad:
     if isinstance(source, (str, os.PathLike)):
         files = log_files(Path(source))
         for path in files:
-            records = read_log_file(path)  # outside the lock: reading and decoding are slow
-            with world.lock:
-                loader.take(records)
+            loader.take_file(path, DECODER)
         return loader.result(files=len(files))
     if isinstance(source, Mapping):
-        records = records_of(source, "the given log document")
-        with world.lock:
-            loader.take(records)
+        loader.take(records_of(source, "the given log document"))
         return loader.result()
     if isinstance(source, (bytes, bytearray)) or not isinstance(source, Iterable):
         raise TypeError(
             "source must be a path to a CloudTrail log file or folder, a {'Records': [...]} dict "
             f"or an iterable of record dicts, got {type(source).__name__}"
         )
-    with world.lock:
-        loader.take(source)
+    loader.take(source)
     return loader.result()

@@ -1,0 +1,330 @@
+"""``load_cloudtrail`` streams log files: bounded blocks, a broken file applies nothing, and
+every decoding path (``json`` alone; msgspec with ``json`` behind it; zlib or ISA-L gzip)
+gives the same result as the record dicts themselves."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from support import ACCOUNT, TRUST_EC2
+
+from iam_access_mock import cloudtrail
+from iam_access_mock.cloudtrail import CloudTrailFileError
+from iam_access_mock.handle import AccessMock
+
+USERS = ("alice", "bob", "carol")
+DECODERS = [
+    pytest.param(("json", False), id="json-zlib"),
+    pytest.param(("msgspec", True), id="msgspec-isal"),
+    pytest.param(("msgspec", False), id="msgspec-zlib"),
+]
+
+
+@pytest.fixture(params=DECODERS)
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    name, isal = request.param
+    if name == "msgspec":
+        pytest.importorskip("msgspec")
+    if isal:
+        pytest.importorskip("isal")
+    else:
+        monkeypatch.setattr(cloudtrail, "igzip_threaded", None)
+    monkeypatch.setattr(cloudtrail, "DECODER", name)
+    return str(name)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 512 bytes and at most 40 records held: every record crosses a block, and a
+    file of more records is read twice."""
+    monkeypatch.setattr(cloudtrail, "_BLOCK", 512)
+    monkeypatch.setattr(cloudtrail, "_WINDOW", 256)
+    monkeypatch.setattr(cloudtrail, "BUFFERED_RECORDS", 40)
+
+
+@pytest.fixture
+def principals(access_mock: AccessMock) -> None:
+    iam = boto3.client("iam")
+    for name in USERS:
+        iam.create_user(UserName=name)
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST_EC2)
+
+
+def _identity(index: int) -> dict[str, Any]:
+    if index % 4 == 3:
+        return {
+            "type": "AssumedRole",
+            "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/app/s{index % 7}",
+            "accountId": ACCOUNT,
+            "sessionContext": {
+                "sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/app"},
+                "attributes": {"creationDate": "2026-09-01T00:00:00Z"},
+            },
+        }
+    return {
+        "type": "IAMUser",
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/{USERS[index % 3]}",
+        "accountId": ACCOUNT,
+        "userName": USERS[index % 3],
+    }
+
+
+EVENTS = [
+    ("s3.amazonaws.com", "ListBuckets"),
+    ("ec2.amazonaws.com", "RunInstances"),
+    ("iam.amazonaws.com", "PutRolePolicy"),
+    ("sts.amazonaws.com", "GetCallerIdentity"),
+    ("lambda.amazonaws.com", "Invoke"),
+]
+
+
+def make_records(count: int) -> list[dict[str, Any]]:
+    """Records as CloudTrail writes them, with what makes splitting them hard: nested arrays
+    of objects, JSON text in strings ("},{" inside a string), escapes, non-ASCII text."""
+    records = []
+    for index in range(count):
+        source, name = EVENTS[index % len(EVENTS)]
+        minute, second = divmod(index * 7 % 3600, 60)
+        records.append(
+            {
+                "eventVersion": "1.09",
+                "userIdentity": _identity(index),
+                "eventTime": f"2026-09-{1 + index % 9:02d}T1{index % 10}:{minute % 60:02d}:{second:02d}Z"
+                if index % 11
+                else f"2026-09-02T10:00:{index % 60:02d}.{index % 1000:03d}+00:00",
+                "eventSource": source,
+                "eventName": name,
+                "awsRegion": ("us-east-1", "eu-west-1", "ap-south-1")[index % 3],
+                "requestParameters": {
+                    "tagSpecificationSet": {"items": [{"key": "a"}, {"key": "b"}]},
+                    "policyDocument": json.dumps({"Statement": [{"Effect": "Allow"}, {}]}),
+                    "note": 'café \\ "quoted" ∑ 💡 },{ ]',
+                }
+                if index % 3 == 0
+                else None,
+                "eventType": "AwsApiCall" if index % 13 else "AwsConsoleSignIn",
+            }
+        )
+    return records
+
+
+def snapshot(aws: AccessMock) -> dict[Any, Any]:
+    """Everything the index keeps, regions by name: last accesses per service and action,
+    and every history."""
+    index = aws.world.activity
+    regions = index._regions
+
+    def unpacked(packed: int) -> tuple[int, str]:
+        return packed >> 16, regions[packed & 0xFFFF]
+
+    found = {}
+    for key, entity in index._entities.items():
+        history = {
+            action: [
+                (micros, regions[region]) for micros, region in zip(times.micros, times.regions)
+            ]
+            for action, times in (entity.history or {}).items()
+        }
+        services = {name: unpacked(packed) for name, packed in entity.services.items()}
+        actions = {name: unpacked(packed) for name, packed in entity.actions.items()}
+        found[key] = (services, actions, history)
+    return found
+
+
+def reset(aws: AccessMock) -> None:
+    aws.world.activity.__init__()  # type: ignore[misc]  # the IAM calls of the set-up too
+
+
+def write(path: Path, text: str | bytes, gz: bool = True) -> Path:
+    data = text.encode() if isinstance(text, str) else text
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def _reference(aws: AccessMock, records: list[Any]) -> tuple[Any, dict[Any, Any]]:
+    """What the record dicts themselves give (no file, no decoder) on an empty index, which
+    is then emptied again."""
+    reset(aws)
+    loaded = aws.load_cloudtrail(list(records))
+    state = snapshot(aws)
+    reset(aws)
+    return loaded, state
+
+
+def _counts(loaded: Any) -> tuple[int, int, int, int]:
+    return (int(loaded), loaded.skipped, loaded.unknown, loaded.malformed)
+
+
+# ---- streaming ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["json.gz", "json"])
+def test_a_file_much_larger_than_a_block_loads_as_its_records(
+    access_mock: AccessMock,
+    principals: None,
+    small_blocks: None,
+    decoder: str,
+    tmp_path: Path,
+    gz: bool,
+) -> None:
+    records = make_records(300)  # ~150 KB: 300 blocks, read twice (more than 40 records)
+    expected, state = _reference(access_mock, records)
+    path = write(tmp_path / "big.json", json.dumps({"Records": records}), gz)
+
+    loaded = access_mock.load_cloudtrail(path)
+
+    assert _counts(loaded) == _counts(expected) and loaded.files == 1
+    assert loaded.taken > 200 and loaded.skipped > 0
+    assert snapshot(access_mock) == state
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lambda d: json.dumps(d, separators=(",", ":")), id="compact"),
+        pytest.param(lambda d: json.dumps(d, indent=2), id="indented"),
+        pytest.param(lambda d: json.dumps(d, ensure_ascii=False), id="utf-8"),
+        pytest.param(lambda d: "\ufeff" + json.dumps(d), id="bom"),
+        pytest.param(lambda d: json.dumps({"other": [1, {"x": 2}], **d}), id="a key before"),
+        pytest.param(lambda d: json.dumps({**d, "other": [{"y": "]}"}]}), id="a key after"),
+        pytest.param(lambda d: json.dumps(d)[:-1] + ', "Records": []}', id="Records twice"),
+    ],
+)
+def test_every_layout_and_decoder_give_what_json_reads(
+    access_mock: AccessMock,
+    principals: None,
+    small_blocks: None,
+    decoder: str,
+    tmp_path: Path,
+    layout: Any,
+) -> None:
+    records = make_records(60)
+    text = layout({"Records": records})
+    expected, state = _reference(access_mock, json.loads(text.lstrip("\ufeff"))["Records"])
+
+    loaded = access_mock.load_cloudtrail(write(tmp_path / "log.json.gz", text))
+
+    assert _counts(loaded) == _counts(expected)
+    assert snapshot(access_mock) == state
+
+
+def test_a_utf16_file_is_decoded_whole(
+    access_mock: AccessMock, principals: None, decoder: str, tmp_path: Path
+) -> None:
+    records = make_records(20)
+    expected, state = _reference(access_mock, records)
+    data = codecs.BOM_UTF16_LE + json.dumps({"Records": records}).encode("utf-16-le")
+    loaded = access_mock.load_cloudtrail(write(tmp_path / "log.json", data, gz=False))
+    assert _counts(loaded) == _counts(expected)
+    assert snapshot(access_mock) == state
+
+
+# Records that one decoder or the other reads differently: json has the last word.
+ODD_RECORDS = [
+    pytest.param('"a string"', id="a string"),
+    pytest.param("null", id="null"),
+    pytest.param("[1, 2]", id="a list"),
+    pytest.param('{"eventTime": NaN}', id="NaN"),
+    pytest.param('{"eventName": 1e400}', id="a number out of range"),
+    pytest.param('{"eventName": "\\ud800"}', id="a lone surrogate"),
+    pytest.param('{"requestParameters": "\\udfff"}', id="a lone surrogate, skipped"),
+    pytest.param('{"userIdentity": {"type": "IAMUser"}, "userIdentity": "x"}', id="a key twice"),
+    pytest.param('{"eventName": "GetObject", "eventName": 7}', id="a kept key twice"),
+    pytest.param(
+        '{"userIdentity": {"type": "AssumedRole", "sessionContext": {"sessionIssuer": {"x": 1}}}}',
+        id="an issuer without type",
+    ),
+    pytest.param(
+        '{"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/app/x", "sessionContext": {"sessionIssuer": {}}}}',
+        id="an empty issuer",
+    ),
+    pytest.param('{"eventSource": {"a": 1}, "awsRegion": ["us-east-1"]}', id="objects for strings"),
+]
+
+
+@pytest.mark.parametrize("odd", ODD_RECORDS)
+def test_odd_records_count_the_same_whatever_the_decoder(
+    access_mock: AccessMock,
+    principals: None,
+    small_blocks: None,
+    decoder: str,
+    tmp_path: Path,
+    odd: str,
+) -> None:
+    good = make_records(30)
+    # The odd record first in a block, and within one.
+    body = ", ".join([odd, *(json.dumps(record) for record in good[:15]), odd])
+    body += ", " + ", ".join(json.dumps(record) for record in good[15:])
+    text = '{"Records": [' + body + "]}"
+    expected, state = _reference(access_mock, json.loads(text)["Records"])
+
+    loaded = access_mock.load_cloudtrail(write(tmp_path / "odd.json.gz", text))
+
+    assert _counts(loaded) == _counts(expected)
+    assert snapshot(access_mock) == state
+
+
+# ---- a broken file applies nothing ---------------------------------------------------------------
+
+
+BROKEN_ENDS = [
+    pytest.param(b', {"eventTime": }]}', "not valid JSON", id="bad JSON"),
+    pytest.param(b', {"eventTime": "2026-09-01T00:00:00Z"', "not valid JSON", id="cut short"),
+    pytest.param(b', {"x": "\xff"}]}', "not valid JSON", id="bad UTF-8, skipped field"),
+    pytest.param(b", " + b"[" * 300 + b"]" * 300 + b"]}", "nested deeper than 256", id="deep"),
+    pytest.param(b",]}", "not valid JSON", id="a trailing comma"),
+    pytest.param(b"]} {}", "not valid JSON", id="more after the document"),
+    pytest.param(b"]", "not valid JSON", id="no closing brace"),
+]
+
+
+@pytest.mark.parametrize(("end", "problem"), BROKEN_ENDS)
+@pytest.mark.parametrize("count", [30, 300], ids=["held", "read twice"])
+def test_a_broken_record_near_the_end_of_a_big_file_applies_nothing(
+    access_mock: AccessMock,
+    principals: None,
+    small_blocks: None,
+    decoder: str,
+    tmp_path: Path,
+    end: bytes,
+    problem: str,
+    count: int,
+) -> None:
+    records = make_records(count)
+    text = '{"Records": [' + ", ".join(json.dumps(record) for record in records)
+    path = write(tmp_path / "broken.json.gz", text.encode() + end)
+    reset(access_mock)
+    with pytest.raises(CloudTrailFileError, match=problem) as error:
+        access_mock.load_cloudtrail(path)
+    assert error.value.path == str(path)
+    assert snapshot(access_mock) == {}
+
+
+def test_a_gzip_file_cut_short_applies_nothing(
+    access_mock: AccessMock, principals: None, small_blocks: None, decoder: str, tmp_path: Path
+) -> None:
+    data = gzip.compress(json.dumps({"Records": make_records(300)}).encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(data[: len(data) - 20])
+    reset(access_mock)
+    with pytest.raises(CloudTrailFileError, match="not a valid gzip file"):
+        access_mock.load_cloudtrail(path)
+    assert snapshot(access_mock) == {}
+
+
+def test_in_a_folder_the_files_before_a_broken_one_stay_loaded(
+    access_mock: AccessMock, principals: None, small_blocks: None, decoder: str, tmp_path: Path
+) -> None:
+    records = make_records(120)
+    _, state = _reference(access_mock, records[:60])
+    write(tmp_path / "1.json.gz", json.dumps({"Records": records[:60]}))
+    write(tmp_path / "2.json.gz", json.dumps({"Records": records[60:]})[:-3] + ", {]}")
+    with pytest.raises(CloudTrailFileError, match=r"2\.json\.gz: not valid JSON"):
+        access_mock.load_cloudtrail(tmp_path)
+    assert snapshot(access_mock) == state
