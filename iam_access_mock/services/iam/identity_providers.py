@@ -16,7 +16,6 @@ from xml.etree import ElementTree
 from ...errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
 from ...service import RequestContext
 from . import provider
-from .store import IamStore
 from .tags import check_new_tags, check_tag_keys, list_tags_page, merge_tags, remove_tags, tag_list
 
 # Rule chosen: metadata without validUntil is valid for 100 years from its upload.
@@ -41,13 +40,6 @@ class OidcProvider:
     client_ids: list[str] = field(default_factory=list)
     thumbprints: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
-
-
-def _providers(store: IamStore, name: str) -> dict[str, Any]:
-    providers: dict[str, Any] = (
-        store.saml_providers if name == "saml_providers" else store.oidc_providers
-    )
-    return providers
 
 
 def _metadata_valid_until(document: str, now: datetime) -> datetime:
@@ -76,7 +68,7 @@ def _metadata_valid_until(document: str, now: datetime) -> datetime:
 
 
 def _saml(ctx: RequestContext, arn: str) -> SamlProvider:
-    found = _providers(ctx.store, "saml_providers").get(arn)
+    found = ctx.store.saml_providers.get(arn)
     if found is None:
         raise NoSuchEntity(f"Manifest not found for arn {arn}")
     return found
@@ -86,7 +78,7 @@ def _saml(ctx: RequestContext, arn: str) -> SamlProvider:
 def create_saml_provider(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     tags = params.get("Tags") or []
     check_new_tags(tags, allow_empty=True)
-    providers = _providers(ctx.store, "saml_providers")
+    providers = ctx.store.saml_providers
     arn = f"arn:aws:iam::{ctx.account_id}:saml-provider/{params['Name']}"
     if arn in providers:
         raise EntityAlreadyExists(f"SAMLProvider {params['Name']} already exists.")
@@ -113,7 +105,7 @@ def get_saml_provider(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 @provider.handles("ListSAMLProviders")
 def list_saml_providers(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """By ARN (rule chosen); the operation is not paginated."""
-    providers = _providers(ctx.store, "saml_providers")
+    providers = ctx.store.saml_providers
     return {
         "SAMLProviderList": [
             {"Arn": saml.arn, "ValidUntil": saml.valid_until, "CreateDate": saml.created}
@@ -135,7 +127,7 @@ def update_saml_provider(ctx: RequestContext, params: dict[str, Any]) -> dict[st
 @provider.handles("DeleteSAMLProvider")
 def delete_saml_provider(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     saml = _saml(ctx, params["SAMLProviderArn"])
-    del _providers(ctx.store, "saml_providers")[saml.arn]
+    del ctx.store.saml_providers[saml.arn]
     return {}
 
 
@@ -165,7 +157,7 @@ def list_saml_provider_tags(ctx: RequestContext, params: dict[str, Any]) -> dict
 
 
 def _oidc(ctx: RequestContext, arn: str) -> OidcProvider:
-    found = _providers(ctx.store, "oidc_providers").get(arn)
+    found = ctx.store.oidc_providers.get(arn)
     if found is None:
         raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
     return found
@@ -180,7 +172,7 @@ def create_open_id_connect_provider(ctx: RequestContext, params: dict[str, Any])
     url = params["Url"]
     if not url.startswith("https://") or len(url) <= len("https://"):
         raise InvalidInput(f"Invalid URL: {url}. The URL must begin with https://")
-    providers = _providers(ctx.store, "oidc_providers")
+    providers = ctx.store.oidc_providers
     arn = f"arn:aws:iam::{ctx.account_id}:oidc-provider/{url[len('https://') :]}"
     if arn in providers:
         raise EntityAlreadyExists(f"Provider with url {url} already exists.")
@@ -211,14 +203,14 @@ def get_open_id_connect_provider(ctx: RequestContext, params: dict[str, Any]) ->
 
 @provider.handles("ListOpenIDConnectProviders")
 def list_open_id_connect_providers(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    providers = _providers(ctx.store, "oidc_providers")
+    providers = ctx.store.oidc_providers
     return {"OpenIDConnectProviderList": [{"Arn": arn} for arn in sorted(providers)]}
 
 
 @provider.handles("DeleteOpenIDConnectProvider")
 def delete_open_id_connect_provider(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     oidc = _oidc(ctx, params["OpenIDConnectProviderArn"])
-    del _providers(ctx.store, "oidc_providers")[oidc.arn]
+    del ctx.store.oidc_providers[oidc.arn]
     return {}
 
 
