@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_policy_generation.py [--records N] [--r
 Writes N CloudTrail records (default 1,000,000: 200 principals, half users and half roles
 through assumed-role sessions; 1,000 actions in 40 services; 4 regions; times over 30 days)
 in two layouts: one large ``.json.gz`` file, and CloudTrail's S3 delivery layout (a folder
-per region and day, 5,000 records a file). For each layout and run, in a fresh process:
+per region and day, 1,000 records a file: 1,080 files for 1,000,000 records). For each layout and run, in a fresh process:
 
 * **mock**: ``aws.load_cloudtrail(path)`` then StartPolicyGeneration + GetGeneratedPolicy
   (with resource placeholders) through boto3 for one role;
@@ -46,7 +46,7 @@ DAYS = 30
 NOW = START + timedelta(days=DAYS)
 TARGET_ROLE = "role-0001"
 TRAILSCRAPER_VENV = Path(os.environ.get("TRAILSCRAPER_VENV", "/tmp/venv-trailscraper"))
-PER_FILE = 5_000
+PER_FILE = 1_000
 
 # ---- the logs ------------------------------------------------------------------------------------
 

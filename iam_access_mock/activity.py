@@ -8,7 +8,8 @@ strings into index keys (``AccessRecorder``), each distinct value once per batch
 Storage, chosen for memory (a million accesses must fit in well under 200 MB): per entity
 two dicts, namespace -> last access and "namespace:action" (lower case) -> last access,
 whose keys are interned once per index, and whose values are one int packing the time
-(microseconds since the epoch, full precision) above a 16-bit region number.
+(microseconds since the epoch, full precision) above a 10-bit region number: up to 1,024
+distinct regions, and the clock's latest time (the end of 2254) still fits in 63 bits.
 
 Policy generation asks another question: which actions did an entity use within a window
 [t0, t1] in a set of regions. The latest access cannot answer it (an action used inside the
@@ -16,8 +17,8 @@ window and again after t1 would be missed), and no bounded summary can for every
 (a window may be as short as one microsecond around one access). So an action's accesses
 are kept exactly, and paid for only when there is more than one: the first access is the
 packed int above and nothing else; from the second distinct (time, region) on, the action
-also gets an ``AccessTimes`` (two parallel C arrays, 10 bytes a distinct access, sorted), so
-a window query is a binary search per action. Accesses repeating the same microsecond and
+also gets its history: one C array of those packed ints (8 bytes a distinct access, sorted,
+so by time then region), and a window query is a binary search per action. Accesses repeating the same microsecond and
 region (CloudTrail's second-resolution times) are stored once.
 """
 
@@ -42,7 +43,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
 
-REGION_BITS = 16
+REGION_BITS = 10
 _REGION_MASK = (1 << REGION_BITS) - 1
 
 DEFAULT_REGION = "us-east-1"
@@ -84,51 +85,34 @@ def iso_utc(when: datetime) -> str:
     return when.isoformat() + "Z"
 
 
-class AccessTimes:
-    """Every distinct (time, region) of one action by one entity, sorted by time then region.
+class AccessTimes(array):  # type: ignore[type-arg]
+    """Every distinct (time, region) of one action by one entity: its packed ints, sorted."""
 
-    Two parallel arrays (microseconds since the epoch, region number): 10 bytes an access.
-    """
+    __slots__ = ()
 
-    __slots__ = ("micros", "regions")
-
-    def __init__(self, first: int, second: int) -> None:
-        self.micros = array("q")
-        self.regions = array("H")
-        self.add(first)
-        self.add(second)
+    def __new__(cls, first: int, second: int) -> AccessTimes:  # noqa: PYI034 - 3.11 Self
+        return super().__new__(cls, "q", (first, second))  # type: ignore[call-arg,return-value]
 
     def add(self, packed: int) -> None:
-        micros, region = packed >> REGION_BITS, packed & _REGION_MASK
-        times = self.micros
-        if not times or micros > times[-1]:  # the usual case: accesses arrive in time order
-            times.append(micros)
-            self.regions.append(region)
+        if packed > self[-1]:  # the usual case: accesses arrive in time order
+            self.append(packed)
             return
-        index = bisect_left(times, micros)
-        regions = self.regions
-        end = len(times)
-        while index < end and times[index] == micros:
-            if regions[index] == region:
-                return  # already kept
-            if regions[index] > region:
-                break
-            index += 1
-        times.insert(index, micros)
-        regions.insert(index, region)
+        index = bisect_left(self, packed)
+        if self[index] != packed:  # else already kept
+            self.insert(index, packed)
 
     def any_between(self, start: int, end: int, regions: Collection[int] | None) -> bool:
         """True if an access at ``start`` <= time <= ``end`` (microseconds) is in ``regions``
         (None: any region)."""
-        times = self.micros
-        index = bisect_left(times, start)
+        index = bisect_left(self, start << REGION_BITS)
+        last = end << REGION_BITS | _REGION_MASK
         if regions is None:
-            return index < len(times) and times[index] <= end
-        kept = self.regions
-        for position in range(index, len(times)):
-            if times[position] > end:
+            return index < len(self) and self[index] <= last
+        for position in range(index, len(self)):
+            packed = self[position]
+            if packed > last:
                 return False
-            if kept[position] in regions:
+            if packed & _REGION_MASK in regions:
                 return True
         return False
 

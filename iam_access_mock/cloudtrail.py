@@ -4,8 +4,11 @@ differ from IAM's.
 A log file is what CloudTrail delivers to S3: ``{"Records": [...]}``, plain or gzipped,
 under ``AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/``. Each file is streamed: read and
 decompressed a block at a time, decoded a batch of records at a time, and each record
-resolved at once into four numbers (principal, event, time, region) kept in compact arrays;
-they are applied to the index when the whole file has been read, so a broken file changes
+judged at once (``Scanner``, which needs nothing of the world, so worker processes can run
+it) into four numbers (principal, event, time, region) kept in compact arrays; the loader
+resolves what needs the world once per distinct value (does the user or role exist, is the
+time past the clock's now), and applies them to the index when the whole file has been
+read, so a broken file changes
 nothing, and memory stays bounded by the longest record and those arrays, never by the
 file's size. A record that cannot be taken is counted as skipped (not an API call by a user,
 role or root), unknown (its user or role does not exist in the mock) or malformed, and never
@@ -27,8 +30,9 @@ Rules chosen where AWS is silent or the mock differs:
   actions, service events and Insights are skipped.
 - Users and roles are looked up by name at load time; records of ones the mock does not
   have are counted as unknown, not kept for later.
-- In a folder, files are read in path order; a broken file raises and the files before it
-  stay loaded.
+- In a folder, files are read in delivery order (``log_files``); a broken file raises and the
+  files before it stay loaded. A large folder is scanned by worker processes and applied
+  here in that same order (``cloudtrail_workers``).
 - A file whose arrays and objects nest deeper than ``MAX_DEPTH`` (256) levels is broken: it
   is measured, without recursion, before it is decoded.
 - A file of more than ``BUFFERED_RECORDS`` records is read twice: to the end to check it,
@@ -131,6 +135,7 @@ class CloudTrailFileError(MockConfigurationError):
     def __init__(self, path: str | Path, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = str(path)
+        self.problem = problem
 
 
 # ---- files ---------------------------------------------------------------------------------------
@@ -150,7 +155,13 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def log_files(path: Path) -> list[Path]:
-    """``path`` itself, or the CloudTrail log files under a folder, recursively, in path order.
+    """``path`` itself, or the CloudTrail log files under a folder, recursively, in delivery
+    order: by the time in CloudTrail's file name (``..._20260501T0005Z_...``), then by path.
+    Files named otherwise come first, in path order.
+
+    In that order a folder's records arrive mostly in time order, across Regions, which is
+    what the index takes cheapest (each access after the ones kept), and where two accesses
+    tie it is the later-delivered that counts as the later, as it would have in CloudTrail.
 
     Digest files (``CloudTrail-Digest``, delivered next to the logs) hold no records and
     are left out.
@@ -167,7 +178,15 @@ def log_files(path: Path) -> list[Path]:
                 found.append(Path(folder, name))
     if not found:
         raise FileNotFoundError(f"no CloudTrail log files (*.json, *.json.gz) under {path}")
-    return sorted(found)
+    return sorted(found, key=_delivery_order)
+
+
+_DELIVERY_TIME = re.compile(r"_(\d{8}T\d{4}Z)_")
+
+
+def _delivery_order(path: Path) -> tuple[str, Path]:
+    stamp = _DELIVERY_TIME.search(path.name)
+    return ("" if stamp is None else stamp.group(1), path)
 
 
 def read_log_file(path: Path) -> list[Any]:
@@ -492,119 +511,116 @@ _struct_fields = attrgetter(
 )
 
 
-class _Pending:
-    """Records of one file resolved and not yet applied: principal, event, time, region."""
+def _principal_arn(identity: Any) -> str | int:
+    """The ARN a record's userIdentity counts for (users, roles through their sessions,
+    root), or _SKIPPED (another kind of identity) or _MALFORMED."""
+    if type(identity) is not dict:
+        return _MALFORMED
+    kind = identity.get("type")
+    arn = identity.get("arn")
+    if kind == "AssumedRole":
+        # The session's issuer is the IAM role (with its path); without it, the
+        # assumed-role ARN still names the role.
+        context = identity.get("sessionContext")
+        issuer = context.get("sessionIssuer") if type(context) is dict else None
+        if type(issuer) is dict and issuer:
+            if issuer.get("type") != "Role":
+                return _SKIPPED
+            arn = issuer.get("arn")
+    elif kind == "IAMUser":
+        if arn is None:
+            name, account_id = identity.get("userName"), identity.get("accountId")
+            if type(name) is str and type(account_id) is str:
+                arn = f"arn:aws:iam::{account_id}:user/{name}"
+    elif kind == "Root":
+        account_id = identity.get("accountId")
+        if arn is None and type(account_id) is str:
+            arn = f"arn:aws:iam::{account_id}:root"
+    elif type(kind) is str:
+        return _SKIPPED
+    else:
+        return _MALFORMED
+    return arn if type(arn) is str else _MALFORMED
 
-    __slots__ = ("events", "malformed", "micros", "principals", "regions", "skipped", "unknown")
+
+def _event_actions(source: Any, name: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The IAM namespace and actions (catalogue casing) of an eventSource and eventName, or
+    None if they are not an event's."""
+    if type(source) is not str or type(name) is not str:
+        return None
+    namespace = iam_prefix(source)
+    # eventSource is a host name, written in lower case: "S3.amazonaws.com" is no source.
+    if namespace is None or namespace != namespace.lower():
+        return None
+    try:
+        return namespace, tuple(
+            _catalogue_casing(namespace, parse_action(f"{namespace}:{action}")[1] or "")
+            for action in iam_actions(namespace, name)
+        )
+    except MockConfigurationError:
+        return None
+
+
+Tables = tuple[list[str], list[tuple[str, tuple[str, ...]]], list[str]]
+
+
+class Scanned:
+    """Records of one file (or batch) judged without the world: four numbers each, indexes
+    into the scanner's tables (principal ARN, event, region) and the time in microseconds;
+    with the records skipped and malformed on their face. Picklable: worker processes
+    send it back (see ``cloudtrail_workers``)."""
+
+    __slots__ = ("events", "malformed", "micros", "principals", "regions", "skipped")
 
     def __init__(self) -> None:
         self.principals = array("I")
         self.events = array("I")
         self.micros = array("q")
         self.regions = array("H")
-        self.skipped = self.unknown = self.malformed = 0
+        self.skipped = self.malformed = 0
 
     def __len__(self) -> int:
         return len(self.micros)
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
 
-class RecordLoader:
-    """Takes CloudTrail records into the index; resolves each distinct principal, event and
-    region once per load. What it resolves is held per file and applied under ``world.lock``."""
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(self.__slots__, state):
+            setattr(self, name, value)
 
-    def __init__(self, world: World) -> None:
-        self._world = world
-        self._index: ActivityIndex = world.activity
-        # Principals and events get a number each, an index into these lists.
-        # (account id, entity) of each number; its record, made when something is applied.
-        self._entity_keys: list[tuple[str, str]] = []
-        self._entity_numbers: dict[tuple[str, str], int] = {}
-        self._entities: list[EntityActivity | None] = []
-        self._principals: dict[str, int] = {}  # ARN -> number or _SKIPPED/_UNKNOWN/_MALFORMED
-        self._identities: dict[bytes, int] = {}  # a userIdentity's JSON text -> the same
-        self._event_table: list[tuple[str, tuple[str, ...]]] = []
-        self._events: dict[tuple[Any, Any], int] = {}
-        self._regions: dict[Any, int] = {}
+
+class Scanner:
+    """Judges the records of one file without the world: each distinct principal ARN, event
+    and region gets a number in this scanner's tables, each distinct time is parsed once.
+    What needs the world (does the user or role exist, is the time past the clock's now) is
+    the loader's, once per distinct value (``RecordLoader.take_scanned``)."""
+
+    def __init__(self) -> None:
+        self.arns: list[str] = []
+        self.events: list[tuple[str, tuple[str, ...]]] = []
+        self.regions: list[str] = []
+        self._arn_numbers: dict[str, int] = {}
+        self._identities: dict[bytes, int] = {}  # a userIdentity's JSON text -> its number
+        self._event_numbers: dict[tuple[Any, Any], int] = {}
+        self._region_numbers: dict[Any, int] = {}
         self._times: dict[str, int | None] = {}
         self._minutes: dict[str, int] = {}  # "2026-09-11T15:26" -> its microseconds
-        # The latest time known not to be after the clock's now (see _micros).
-        self._not_after: int | None = None
-        self.taken = self.skipped = self.unknown = self.malformed = 0
 
-    def result(self, files: int = 0) -> CloudTrailLoad:
-        return CloudTrailLoad(self.taken, self.skipped, self.unknown, self.malformed, files)
+    def tables(self) -> tuple[list[str], list[tuple[str, tuple[str, ...]]], list[str]]:
+        return self.arns, self.events, self.regions
 
-    # ---- the three sources --------------------------------------------------------------------
-    def take(self, records: Iterable[Any]) -> None:
-        """Record dicts (any iterable), applied as they come, in bounded batches."""
-        pending = _Pending()
-        try:
-            batch: list[Any] = []
-            for record in records:
-                batch.append(record)
-                if len(batch) == 65_536:
-                    with self._world.lock:
-                        self._resolve(batch, _dict_fields, self._dict_principal, pending)
-                    batch.clear()
-            with self._world.lock:
-                self._resolve(batch, _dict_fields, self._dict_principal, pending)
-        finally:
-            with self._world.lock:
-                self._apply(pending)
-
-    def take_file(self, path: Path, decoder: str) -> None:
-        """One log file: every record is applied, or (it raises) none."""
-        try:
-            pending = self._stream(path, decoder, apply=False)
-        except _NotStreamable:
-            pending = _Pending()
-            records = read_log_file(path)
-            with self._world.lock:
-                self._resolve(records, _dict_fields, self._dict_principal, pending)
-        if pending is None:  # too many to hold: the file is known good, read it again
-            self._stream(path, decoder, apply=True)
-            return
-        with self._world.lock:
-            self._apply(pending)
-
-    def _stream(self, path: Path, decoder: str, apply: bool) -> _Pending | None:
-        """Resolve a file's records; None if there are more than ``BUFFERED_RECORDS`` (then
-        it is only checked to its end), unless ``apply``, which applies them batch by batch."""
-        fast = decoder == "msgspec"
-        if fast and msgspec is None:
-            raise MockConfigurationError("the msgspec decoder needs msgspec (pip install msgspec)")
-        pending: _Pending | None = _Pending()
-        lock = self._world.lock
-        with _open(path) as stream:
-            for batch, structs in _Stream(path, stream, fast).batches():
-                if pending is None:
-                    continue  # checking only
-                fields = _struct_fields if structs else _dict_fields
-                principal_of = self._raw_principal if structs else self._dict_principal
-                with lock:
-                    self._resolve(batch, fields, principal_of, pending)
-                    if apply:
-                        self._apply(pending)
-                        pending = _Pending()
-                if len(pending) > BUFFERED_RECORDS:
-                    pending = None
-        return pending
-
-    # ---- resolving: the caller holds world.lock --------------------------------------------------
-    def _resolve(
-        self,
-        records: Iterable[Any],
-        fields_of: Callable[[Any], _Fields | None],
-        principal_of: Callable[[Any], int],
-        pending: _Pending,
-    ) -> None:
-        """Judge each record; append those to take to ``pending``, count the others there."""
+    def scan(self, records: Iterable[Any], structs: bool, into: Scanned) -> None:
+        """Judge each record (``_Record`` structs or dicts); append those to take to ``into``,
+        count the others there."""
+        fields_of = _struct_fields if structs else _dict_fields
+        principal_of = self._raw_principal if structs else self._dict_principal
         event_of, region_of, micros_of = self._event, self._region, self._micros
-        events, regions, times, minutes = self._events, self._regions, self._times, self._minutes
-        not_after = self._not_after or _NEVER
-        add_principal, add_event = pending.principals.append, pending.events.append
-        add_micros, add_region = pending.micros.append, pending.regions.append
-        skipped = unknown = malformed = 0
+        events, regions = self._event_numbers, self._region_numbers
+        times, minutes = self._times, self._minutes
+        add_principal, add_event = into.principals.append, into.events.append
+        add_micros, add_region = into.micros.append, into.regions.append
+        skipped = malformed = 0
         for record in records:
             fields = fields_of(record)
             if fields is None:
@@ -621,9 +637,12 @@ class RecordLoader:
             if principal == _SKIPPED:
                 skipped += 1
                 continue
-            event = events.get((source, name)) if type(name) is str else _INVALID
-            if event is None:
-                event = event_of(source, name)
+            if type(name) is str and type(source) is str:
+                event = events.get((source, name))
+                if event is None:
+                    event = event_of(source, name)
+            else:
+                event = _INVALID
             region_id = regions.get(region) if type(region) is str else _INVALID
             if region_id is None:
                 region_id = region_of(region)
@@ -635,26 +654,299 @@ class RecordLoader:
                     if micros is not None:
                         seconds = _SECONDS.get(event_time[16:19])
                         micros = None if seconds is None else micros + seconds
-                        if micros is not None and micros > not_after:
-                            micros = None
                 if micros is None:
                     micros = times.get(event_time, _MISSING)  # type: ignore[arg-type]
                     if micros is _MISSING:
                         micros = micros_of(event_time)
-                        not_after = self._not_after or _NEVER
-            if event < 0 or region_id < 0 or micros is None or principal == _MALFORMED:
+            if event < 0 or region_id < 0 or micros is None or principal < 0:
                 malformed += 1
-                continue
-            if principal == _UNKNOWN:
-                unknown += 1
                 continue
             add_principal(principal)
             add_event(event)
             add_micros(micros)  # type: ignore[arg-type]
             add_region(region_id)
-        pending.skipped += skipped
+        into.skipped += skipped
+        into.malformed += malformed
+
+    def _raw_principal(self, raw: Any) -> int:
+        """The principal of a userIdentity given as its JSON text (msgspec.Raw)."""
+        text = bytes(raw)
+        found = self._identities.get(text)
+        if found is None:
+            try:
+                identity = json.loads(text) if text else None
+            except ValueError:  # msgspec read it as JSON; json would have refused the file
+                identity = None
+            found = self._dict_principal(identity)
+            if len(self._identities) >= _CACHE_SIZE:
+                self._identities.clear()
+            self._identities[text] = found
+        return found
+
+    def _dict_principal(self, identity: Any) -> int:
+        arn = _principal_arn(identity)
+        if type(arn) is int:
+            return arn
+        found = self._arn_numbers.get(arn)  # type: ignore[arg-type]
+        if found is None:
+            found = self._arn_numbers[arn] = len(self.arns)  # type: ignore[index]
+            self.arns.append(arn)  # type: ignore[arg-type]
+        return found
+
+    def _event(self, source: str, name: str) -> int:
+        resolved = _event_actions(source, name)
+        found = _INVALID
+        if resolved is not None:
+            found = len(self.events)
+            self.events.append(resolved)
+        self._event_numbers[(source, name)] = found
+        return found
+
+    def _region(self, region: Any) -> int:
+        if type(region) is not str:
+            return _INVALID
+        try:
+            checked = check_region(region)
+        except MockConfigurationError:
+            found = _INVALID
+        else:
+            found = len(self.regions)
+            self.regions.append(checked)
+        self._region_numbers[region] = found
+        return found
+
+    def _micros(self, event_time: str) -> int | None:
+        """Microseconds since the epoch of an eventTime; records of one log share many."""
+        try:
+            found: int | None = micros_since_epoch(_parse_time(event_time))
+        except ValueError:
+            found = None
+        if len(self._times) >= _CACHE_SIZE:
+            self._times.clear()
+            self._minutes.clear()
+        self._times[event_time] = found
+        if found is not None and _CLOUDTRAIL_TIME.match(event_time):
+            self._minutes[event_time[:16]] = found - _SECONDS[event_time[16:19]]
+        return found
+
+
+def scan_file(
+    path: Path,
+    decoder: str,
+    scanner: Scanner,
+    each_batch: Callable[[Scanned], None] | None = None,
+) -> Scanned | None:
+    """A log file's records, judged by ``scanner`` without the world; raises
+    CloudTrailFileError for a broken file. More than ``BUFFERED_RECORDS`` records are not
+    held: the file is then only checked to its end, and None returned. With ``each_batch``,
+    each batch is handed to it as it is read, and not checked first (the caller did)."""
+    fast = decoder == "msgspec"
+    if fast and msgspec is None:
+        raise MockConfigurationError("the msgspec decoder needs msgspec (pip install msgspec)")
+    scanned: Scanned | None = Scanned()
+    try:
+        with _open(path) as stream:
+            for batch, structs in _Stream(path, stream, fast).batches():
+                if scanned is None:
+                    continue  # checking only
+                scanner.scan(batch, structs, scanned)
+                if each_batch is not None:
+                    each_batch(scanned)
+                    scanned = Scanned()
+                elif len(scanned) > BUFFERED_RECORDS:
+                    scanned = None
+    except _NotStreamable:
+        scanned = Scanned()
+        scanner.scan(read_log_file(path), False, scanned)
+        if each_batch is not None:
+            each_batch(scanned)
+    return scanned
+
+
+class TableMaps:
+    """From one scanner's table numbers to the loader's (negative: what it is not); one per
+    scanner, which numbers the distinct values of every file it reads."""
+
+    __slots__ = ("events", "principals", "regions")
+
+    def __init__(self) -> None:
+        self.principals: list[int] = []
+        self.events: list[int] = []
+        self.regions: list[int] = []
+
+
+class _Pending:
+    """Records resolved and not yet applied: principal, event, time, region."""
+
+    __slots__ = ("events", "malformed", "micros", "principals", "regions", "skipped", "unknown")
+
+    def __init__(self) -> None:
+        self.principals = array("I")
+        self.events = array("I")
+        self.micros = array("q")
+        self.regions = array("H")
+        self.skipped = self.unknown = self.malformed = 0
+
+    def __len__(self) -> int:
+        return len(self.micros)
+
+
+class RecordLoader:
+    """Takes CloudTrail records into the index: what a scanner found, each distinct principal,
+    event and region resolved once per load. Applied under ``world.lock``."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._index: ActivityIndex = world.activity
+        # Principals and events get a number each, an index into these lists.
+        # (account id, entity) of each number; its record, made when something is applied.
+        self._entity_keys: list[tuple[str, str]] = []
+        self._entity_numbers: dict[tuple[str, str], int] = {}
+        self._entities: list[EntityActivity | None] = []
+        self._principals: dict[str, int] = {}  # ARN -> number or _UNKNOWN/_MALFORMED
+        self._event_table: list[tuple[str, tuple[str, ...]]] = []
+        self._events: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._regions: dict[str, int] = {}
+        # The latest time known not to be after the clock's now (see _in_future).
+        self._not_after: int | None = None
+        self._scanner, self._maps = Scanner(), TableMaps()  # for what is read in this process
+        self.taken = self.skipped = self.unknown = self.malformed = 0
+
+    def result(self, files: int = 0) -> CloudTrailLoad:
+        return CloudTrailLoad(self.taken, self.skipped, self.unknown, self.malformed, files)
+
+    # ---- the sources ----------------------------------------------------------------------------
+    def take(self, records: Iterable[Any]) -> None:
+        """Record dicts (any iterable), applied as they come, in bounded batches."""
+        batch: list[Any] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == 65_536:
+                self._take_batch(batch)
+                batch.clear()
+        self._take_batch(batch)
+
+    def _take_batch(self, batch: list[Any]) -> None:
+        scanned = Scanned()
+        self._scanner.scan(batch, False, scanned)
+        self._take(self._scanner.tables(), self._maps, scanned)
+
+    def take_file(self, path: Path, decoder: str) -> None:
+        """One log file, read here: every record is applied, or (it raises) none."""
+        scanned = scan_file(path, decoder, self._scanner)
+        if scanned is None:  # too many to hold: the file is known good, read it again
+            scan_file(path, decoder, self._scanner, self._take_batch_scanned)
+        else:
+            self._take(self._scanner.tables(), self._maps, scanned)
+
+    def _take_batch_scanned(self, scanned: Scanned) -> None:
+        self._take(self._scanner.tables(), self._maps, scanned)
+
+    def take_scanned(self, tables: Tables, maps: TableMaps, scanned: Scanned) -> None:
+        """What a scanner elsewhere (a worker process) found in a file, with its tables and
+        this loader's maps for them."""
+        self._take(tables, maps, scanned)
+
+    def _take(self, tables: Tables, maps: TableMaps, scanned: Scanned) -> None:
+        pending = _Pending()
+        with self._world.lock:
+            self._resolve(tables, scanned, maps, pending)
+            self._apply(pending)
+
+    # ---- resolving: the caller holds world.lock --------------------------------------------------
+    def _resolve(
+        self, tables: Tables, scanned: Scanned, maps: TableMaps, pending: _Pending
+    ) -> None:
+        """Scanned records in the loader's numbers, appended to ``pending``; the records of
+        unknown users and roles, and those dated after the clock's now, counted there."""
+        arns, events, regions = tables
+        principal_map, event_map, region_map = maps.principals, maps.events, maps.regions
+        for arn in arns[len(principal_map) :]:
+            principal_map.append(self._principal(arn))
+        for event in events[len(event_map) :]:
+            event_map.append(self._event(event))
+        for region in regions[len(region_map) :]:
+            region_map.append(self._region(region))
+        pending.skipped += scanned.skipped
+        pending.malformed += scanned.malformed
+        if not scanned:
+            return
+        latest = max(scanned.micros)
+        if (
+            min(principal_map, default=0) >= 0
+            and min(event_map, default=0) >= 0
+            and min(region_map, default=0) >= 0
+            and not self._in_future(latest)
+        ):  # the usual case: every record is taken, renumbered at C speed
+            pending.principals.extend(map(principal_map.__getitem__, scanned.principals))
+            pending.events.extend(map(event_map.__getitem__, scanned.events))
+            pending.micros.extend(scanned.micros)
+            pending.regions.extend(map(region_map.__getitem__, scanned.regions))
+            return
+        unknown = malformed = 0
+        in_future = self._in_future
+        for principal_at, event_at, micros, region_at in zip(
+            scanned.principals, scanned.events, scanned.micros, scanned.regions
+        ):
+            principal = principal_map[principal_at]
+            event_id, region_id = event_map[event_at], region_map[region_at]
+            if principal == _MALFORMED or event_id < 0 or region_id < 0 or in_future(micros):
+                malformed += 1
+            elif principal == _UNKNOWN:
+                unknown += 1
+            else:
+                pending.principals.append(principal)
+                pending.events.append(event_id)
+                pending.micros.append(micros)
+                pending.regions.append(region_id)
         pending.unknown += unknown
         pending.malformed += malformed
+
+    def _principal(self, arn: str) -> int:
+        found = self._principals.get(arn)
+        if found is None:
+            try:
+                key = resolve_principal(self._world, arn)
+            except UnknownPrincipalError:
+                found = _UNKNOWN
+            except MockConfigurationError:
+                found = _MALFORMED
+            else:
+                found = self._entity_numbers.get(key)
+                if found is None:
+                    found = self._entity_numbers[key] = len(self._entity_keys)
+                    self._entity_keys.append(key)
+            self._principals[arn] = found
+        return found
+
+    def _event(self, event: tuple[str, tuple[str, ...]]) -> int:
+        found = self._events.get(event)
+        if found is None:
+            namespace, names = event
+            namespace = self._index.namespace(namespace)
+            keys = tuple(self._index.action_key(namespace, action) for action in names)
+            found = self._events[event] = len(self._event_table)
+            self._event_table.append((namespace, keys))
+        return found
+
+    def _region(self, region: str) -> int:
+        found = self._regions.get(region)
+        if found is None:
+            try:
+                found = self._index.region_id(region)
+            except MockConfigurationError:  # more distinct regions than the index numbers
+                found = _INVALID
+            self._regions[region] = found
+        return found
+
+    def _in_future(self, micros: int) -> bool:
+        """True if ``micros`` is after the mock clock's now: CloudTrail delivers past events
+        only, so such a record is malformed. The clock is read again only when a time
+        passes the last reading, as a clock that follows real time moves on."""
+        limit = self._not_after
+        if limit is None or micros > limit:
+            limit = self._not_after = micros_since_epoch(self._world.clock.now())
+        return micros > limit
 
     def _apply(self, pending: _Pending) -> None:
         """Write resolved records into the index; the caller holds world.lock."""
@@ -682,9 +974,8 @@ class RecordLoader:
                     # remember(), its usual case inlined: an access after every one kept.
                     history = principal.history
                     times = None if history is None else history.get(action_key)
-                    if times is not None and micros > times.micros[-1]:
-                        times.micros.append(micros)
-                        times.regions.append(region_id)
+                    if times is not None and packed > times[-1]:
+                        times.append(packed)
                         actions[action_key] = packed
                     else:
                         remember(principal, action_key, previous, packed)
@@ -692,131 +983,6 @@ class RecordLoader:
         self.skipped += pending.skipped
         self.unknown += pending.unknown
         self.malformed += pending.malformed
-
-    def _raw_principal(self, raw: Any) -> int:
-        """The principal of a userIdentity given as its JSON text (msgspec.Raw)."""
-        text = bytes(raw)
-        found = self._identities.get(text)
-        if found is None:
-            try:
-                identity = json.loads(text) if text else None
-            except ValueError:  # msgspec read it as JSON; json would have refused the file
-                identity = None
-            found = self._dict_principal(identity)
-            if len(self._identities) >= _CACHE_SIZE:
-                self._identities.clear()
-            self._identities[text] = found
-        return found
-
-    def _dict_principal(self, identity: Any) -> int:
-        """Who a record's userIdentity counts for: users, roles (through their sessions), root."""
-        if type(identity) is not dict:
-            return _MALFORMED
-        kind = identity.get("type")
-        arn = identity.get("arn")
-        if kind == "AssumedRole":
-            # The session's issuer is the IAM role (with its path); without it, the
-            # assumed-role ARN still names the role.
-            context = identity.get("sessionContext")
-            issuer = context.get("sessionIssuer") if type(context) is dict else None
-            if type(issuer) is dict and issuer:
-                if issuer.get("type") != "Role":
-                    return _SKIPPED
-                arn = issuer.get("arn")
-        elif kind == "IAMUser":
-            if arn is None:
-                name, account_id = identity.get("userName"), identity.get("accountId")
-                if type(name) is str and type(account_id) is str:
-                    arn = f"arn:aws:iam::{account_id}:user/{name}"
-        elif kind == "Root":
-            account_id = identity.get("accountId")
-            if arn is None and type(account_id) is str:
-                arn = f"arn:aws:iam::{account_id}:root"
-        elif type(kind) is str:
-            return _SKIPPED
-        else:
-            return _MALFORMED
-        if type(arn) is not str:
-            return _MALFORMED
-        found = self._principals.get(arn)
-        if found is None:
-            try:
-                account_id, entity = resolve_principal(self._world, arn)
-            except UnknownPrincipalError:
-                found = _UNKNOWN
-            except MockConfigurationError:
-                found = _MALFORMED
-            else:
-                found = self._number((account_id, entity))
-            self._principals[arn] = found
-        return found
-
-    def _number(self, key: tuple[str, str]) -> int:
-        found = self._entity_numbers.get(key)
-        if found is None:
-            found = self._entity_numbers[key] = len(self._entity_keys)
-            self._entity_keys.append(key)
-        return found
-
-    def _event(self, source: Any, name: Any) -> int:
-        """The number of (namespace, action keys) of an eventSource and eventName, or _INVALID."""
-        if type(source) is not str or type(name) is not str:
-            return _INVALID
-        found = _INVALID
-        namespace = iam_prefix(source)
-        # eventSource is a host name, written in lower case: "S3.amazonaws.com" is no source.
-        if namespace is not None and namespace == namespace.lower():
-            try:
-                names = [
-                    _catalogue_casing(namespace, parse_action(f"{namespace}:{action}")[1] or "")
-                    for action in iam_actions(namespace, name)
-                ]
-            except MockConfigurationError:
-                pass
-            else:
-                namespace = self._index.namespace(namespace)
-                keys = tuple(self._index.action_key(namespace, action) for action in names)
-                found = len(self._event_table)
-                self._event_table.append((namespace, keys))
-        self._events[(source, name)] = found
-        return found
-
-    def _micros(self, event_time: Any) -> int | None:
-        """Microseconds since the epoch of an eventTime; records of one log share many."""
-        if type(event_time) is not str:
-            return None
-        try:
-            found: int | None = micros_since_epoch(_parse_time(event_time))
-        except ValueError:
-            found = None
-        if found is not None and self._in_future(found):
-            found = None
-        if len(self._times) >= _CACHE_SIZE:
-            self._times.clear()
-            self._minutes.clear()
-        self._times[event_time] = found
-        if found is not None and _CLOUDTRAIL_TIME.match(event_time):
-            self._minutes[event_time[:16]] = found - _SECONDS[event_time[16:19]]
-        return found
-
-    def _in_future(self, micros: int) -> bool:
-        """True if ``micros`` is after the mock clock's now: CloudTrail delivers past events
-        only, so such a record is malformed. The clock is read again only when a time
-        passes the last reading, as a clock that follows real time moves on."""
-        limit = self._not_after
-        if limit is None or micros > limit:
-            limit = self._not_after = micros_since_epoch(self._world.clock.now())
-        return micros > limit
-
-    def _region(self, region: Any) -> int:
-        if type(region) is not str:
-            return _INVALID
-        try:
-            found = self._index.region_id(check_region(region))
-        except MockConfigurationError:
-            found = _INVALID
-        self._regions[region] = found
-        return found
 
 
 def _catalogue_casing(namespace: str, action: str) -> str:
@@ -834,9 +1000,10 @@ def load_cloudtrail(world: World, source: Any) -> CloudTrailLoad:
     iterable of record dicts into the activity index."""
     loader = RecordLoader(world)
     if isinstance(source, (str, os.PathLike)):
+        from .cloudtrail_workers import load_files  # it builds on this module
+
         files = log_files(Path(source))
-        for path in files:
-            loader.take_file(path, DECODER)
+        load_files(loader, files, DECODER)
         return loader.result(files=len(files))
     if isinstance(source, Mapping):
         loader.take(records_of(source, "the given log document"))

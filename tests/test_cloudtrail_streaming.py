@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,10 @@ import boto3
 import pytest
 from support import ACCOUNT, TRUST_EC2
 
-from iam_access_mock import cloudtrail
+from iam_access_mock import cloudtrail, cloudtrail_workers
+from iam_access_mock.activity import REGION_BITS
 from iam_access_mock.cloudtrail import CloudTrailFileError
+from iam_access_mock.errors import MockConfigurationError
 from iam_access_mock.handle import AccessMock
 
 USERS = ("alice", "bob", "carol")
@@ -121,14 +125,12 @@ def snapshot(aws: AccessMock) -> dict[Any, Any]:
     regions = index._regions
 
     def unpacked(packed: int) -> tuple[int, str]:
-        return packed >> 16, regions[packed & 0xFFFF]
+        return packed >> REGION_BITS, regions[packed & ((1 << REGION_BITS) - 1)]
 
     found = {}
     for key, entity in index._entities.items():
         history = {
-            action: [
-                (micros, regions[region]) for micros, region in zip(times.micros, times.regions)
-            ]
+            action: [unpacked(packed) for packed in times]
             for action, times in (entity.history or {}).items()
         }
         services = {name: unpacked(packed) for name, packed in entity.services.items()}
@@ -328,3 +330,133 @@ def test_in_a_folder_the_files_before_a_broken_one_stay_loaded(
     with pytest.raises(CloudTrailFileError, match=r"2\.json\.gz: not valid JSON"):
         access_mock.load_cloudtrail(tmp_path)
     assert snapshot(access_mock) == state
+
+
+# ---- folders scanned in worker processes ----------------------------------------------------------
+
+
+def _folder(root: Path, files: int, per_file: int) -> list[dict[str, Any]]:
+    """CloudTrail's delivery layout: a folder per region and day, file names stamped with
+    the delivery time (written out of order, so the load must sort them)."""
+    records = make_records(files * per_file)
+    for index, record in enumerate(records):  # and what the world judges: unknown, future
+        if index % 17 == 5:
+            record["userIdentity"] = {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/mallory"}
+        elif index % 23 == 6:
+            record["eventTime"] = "2099-01-01T00:00:00Z"
+        elif index % 29 == 7:
+            record["eventTime"] = "yesterday"
+    for number in reversed(range(files)):
+        folder = root / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-1" / "2026" / "09" / "01"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{ACCOUNT}_CloudTrail_us-east-1_20260901T{number // 60:02d}{number % 60:02d}Z_x{number}.json.gz"
+        write(folder / name, json.dumps({"Records": records[number * per_file : (number + 1) * per_file]}))
+    return records
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "2")
+
+
+def test_a_folder_scanned_by_workers_loads_as_in_one_process(
+    access_mock: AccessMock, principals: None, decoder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = _folder(tmp_path, files=9, per_file=60)
+    expected_counts, expected = _reference(access_mock, records)
+    assert expected_counts.unknown and expected_counts.skipped and expected_counts.malformed
+    monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "0")
+    here = access_mock.load_cloudtrail(tmp_path)
+    assert snapshot(access_mock) == expected
+    reset(access_mock)
+    monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "2")
+    started: list[list[str]] = []
+    command = cloudtrail_workers.worker_command
+    monkeypatch.setattr(cloudtrail_workers, "worker_command", lambda: started.append(command()) or started[-1])
+    loaded = access_mock.load_cloudtrail(tmp_path)
+    assert len(started) == 2
+    assert _counts(loaded) == _counts(here) == _counts(expected_counts)
+    assert loaded.files == 9
+    assert snapshot(access_mock) == expected
+
+
+def test_files_load_in_delivery_order_so_a_tie_goes_to_the_later_delivered(
+    access_mock: AccessMock, principals: None, tmp_path: Path, workers: None
+) -> None:
+    """Two accesses in the same second from two Regions: the file delivered later (by the
+    time in its name, not its path) gives the Region of the last access."""
+    access_mock.clock.set(datetime(2026, 9, 30, tzinfo=timezone.utc))
+    for region, stamp in (("eu-west-1", "1100"), ("ap-south-1", "1200")):
+        folder = tmp_path / "AWSLogs" / ACCOUNT / "CloudTrail" / region / "2026" / "09" / "01"
+        folder.mkdir(parents=True)
+        record = {
+            "eventVersion": "1.09",
+            "userIdentity": _identity(0),
+            "eventTime": "2026-09-01T10:00:00Z",
+            "eventSource": "s3.amazonaws.com",
+            "eventName": "ListBuckets",
+            "awsRegion": region,
+        }
+        write(folder / f"{ACCOUNT}_CloudTrail_{region}_20260901T{stamp}Z_a.json.gz", json.dumps({"Records": [record]}))
+    assert access_mock.load_cloudtrail(tmp_path) == 2
+    last = access_mock.last_access(f"arn:aws:iam::{ACCOUNT}:user/alice", "s3")
+    assert last is not None and last.region == "ap-south-1"  # in path order it is first
+
+
+def test_a_broken_file_among_workers_raises_and_the_files_before_it_stay_loaded(
+    access_mock: AccessMock, principals: None, tmp_path: Path, workers: None
+) -> None:
+    records = _folder(tmp_path, files=8, per_file=30)
+    files = cloudtrail.log_files(tmp_path)
+    broken = files[5]
+    write(broken, '{"Records": [{"eventVersion": "1.09"},')  # cut short
+    reset(access_mock)
+    with pytest.raises(CloudTrailFileError) as raised:
+        access_mock.load_cloudtrail(tmp_path)
+    assert raised.value.path == str(broken)
+    assert "not valid JSON" in str(raised.value)
+    _, expected = _reference(access_mock, records[: 5 * 30])
+    reset(access_mock)
+    for path in files[:5]:
+        access_mock.load_cloudtrail(path)
+    before = snapshot(access_mock)
+    assert before == expected
+    reset(access_mock)
+    with pytest.raises(CloudTrailFileError):
+        access_mock.load_cloudtrail(tmp_path)
+    assert snapshot(access_mock) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["/nonexistent/python"], [sys.executable, "-c", "pass"], [sys.executable, "-c", "print('x' * 99)"]],
+    ids=["cannot-start", "exits", "answers-garbage"],
+)
+def test_a_worker_that_fails_leaves_its_files_to_this_process(
+    access_mock: AccessMock,
+    principals: None,
+    tmp_path: Path,
+    workers: None,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    records = _folder(tmp_path, files=4, per_file=40)
+    expected_counts, expected = _reference(access_mock, records)
+    monkeypatch.setattr(cloudtrail_workers, "worker_command", lambda: command)
+    loaded = access_mock.load_cloudtrail(tmp_path)
+    assert _counts(loaded) == _counts(expected_counts)
+    assert snapshot(access_mock) == expected
+
+
+def test_how_many_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [write(tmp_path / f"{number}.json.gz", b"x" * 1000) for number in range(3)]
+    monkeypatch.delenv(cloudtrail_workers.ENVIRONMENT, raising=False)
+    assert cloudtrail_workers.workers_for(files) == 0  # 3 KB: not worth a process
+    assert cloudtrail_workers.workers_for(files[:1]) == 0
+    monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "9")
+    assert cloudtrail_workers.workers_for(files) == 3  # no more than files
+    monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "0")
+    assert cloudtrail_workers.workers_for(files) == 0
+    monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "two")
+    with pytest.raises(MockConfigurationError, match=cloudtrail_workers.ENVIRONMENT):
+        cloudtrail_workers.workers_for(files)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ...activity import REGION_BITS
 from ...errors import AccessDenied, InvalidInput, NoSuchEntity, ServiceError
 from ...jobs import Job
 from ...organization import SCP, Account, Organization
@@ -162,7 +163,7 @@ def build_report(
     counts: dict[str, int] = {}
     for account in sorted(accounts, key=lambda account: account.order):
         for namespace, packed in activity.account_services(account.account_id).items():
-            micros = packed >> 16
+            micros = packed >> REGION_BITS
             if namespace not in listed_set or micros < oldest_micros:
                 continue
             counts[namespace] = counts.get(namespace, 0) + 1
