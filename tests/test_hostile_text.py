@@ -19,6 +19,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
+from key_material import CERTIFICATE, KEY, OTHER_CERTIFICATE, SSH_RSA
 from support import (
     ACCOUNT,
     ALICE,
@@ -236,6 +237,13 @@ BASELINE: dict[str, Any] = {
     "ClientID": "client",
     "ClientIDList": ["client"],
     "ThumbprintList": ["a" * 40],
+    "ServerCertificateName": "web",
+    "NewServerCertificateName": "web",
+    "CertificateBody": CERTIFICATE,
+    "PrivateKey": KEY,
+    "SSHPublicKeyBody": SSH_RSA,
+    "Encoding": "SSH",
+    "ServiceName": "codecommit.amazonaws.com",
 }
 # Operations that make a new entity get a new name, so that awkward text is really stored.
 NEW_NAMES = {
@@ -246,6 +254,8 @@ NEW_NAMES = {
     "CreateVirtualMFADevice": {"VirtualMFADeviceName": "new-device"},
     "CreateInstanceProfile": {"InstanceProfileName": "new-profile"},
     "CreateSAMLProvider": {"Name": "new-provider"},
+    "UploadServerCertificate": {"ServerCertificateName": "new-cert"},
+    "UploadSigningCertificate": {"CertificateBody": OTHER_CERTIFICATE},
 }
 
 
@@ -283,7 +293,21 @@ def seed(iam: Any) -> dict[str, str]:
     org_id = organizations.create_organization()["Organization"]["Id"]
     path = f"{org_id}/{organizations.list_roots()['Roots'][0]['Id']}"
     org_job = iam.generate_organizations_access_report(EntityPath=path)["JobId"]
-    return {"AccessKeyId": key, "JobId": generate(iam), "EntityPath": path, "OrgJobId": org_job}
+    iam.upload_server_certificate(
+        ServerCertificateName="web", CertificateBody=CERTIFICATE, PrivateKey=KEY, Tags=[{"Key": "k", "Value": "v"}]
+    )
+    certificate = iam.upload_signing_certificate(UserName="alice", CertificateBody=CERTIFICATE)
+    ssh_key = iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=SSH_RSA)
+    credential = iam.create_service_specific_credential(UserName="alice", ServiceName="codecommit.amazonaws.com")
+    return {
+        "AccessKeyId": key,
+        "JobId": generate(iam),
+        "EntityPath": path,
+        "OrgJobId": org_job,
+        "CertificateId": certificate["Certificate"]["CertificateId"],
+        "SSHPublicKeyId": ssh_key["SSHPublicKey"]["SSHPublicKeyId"],
+        "ServiceSpecificCredentialId": credential["ServiceSpecificCredential"]["ServiceSpecificCredentialId"],
+    }
 
 
 def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -345,6 +369,13 @@ def read_params(seeded: dict[str, str]) -> dict[str, dict[str, Any]]:
         "ListUserPolicies": user,
         "ListUserTags": user,
         "ListUsers": {},
+        "GetServerCertificate": {"ServerCertificateName": "web"},
+        "ListServerCertificates": {},
+        "ListServerCertificateTags": {"ServerCertificateName": "web"},
+        "ListSigningCertificates": user,
+        "GetSSHPublicKey": {**user, "SSHPublicKeyId": seeded["SSHPublicKeyId"], "Encoding": "SSH"},
+        "ListSSHPublicKeys": user,
+        "ListServiceSpecificCredentials": user,
     }
 
 

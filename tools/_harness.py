@@ -253,11 +253,12 @@ def build_world(aws: Any) -> World:
 
     Users (the clock is set back 120 days to create them, so keys and passwords have an age):
     - alice: password, virtual MFA, signed in 1 day ago; one key, used 2 days ago; an inline
-      policy allowing s3:GetObject; member of group "devs".
+      policy allowing s3:GetObject; member of group "devs"; a CodeCommit credential.
     - bob: password, no MFA, signed in 100 days ago; no keys.
     - carol: no password; key 1 (made 120 days ago, used 100 days ago), key 2 (made 10 days
-      ago, used 5 days ago); a permissions boundary.
-    - dave: no password, no keys, a hardware MFA device.
+      ago, used 5 days ago); a permissions boundary (the policy "carol-boundary").
+    - dave: no password, no keys, a hardware MFA device, an SSH public key (the server
+      certificate's key, by ssh-keygen, where it is installed).
     Root: no MFA, signed in an hour ago. A password policy weaker than CIS. A role
     "app-role" (EC2 trust, AmazonEC2ReadOnlyAccess attached) in an instance profile "app-profile"; an unattached customer policy
     "unused-policy" with a tag; a SAML and an OIDC provider; a server certificate; an alias.
@@ -337,8 +338,13 @@ def build_world(aws: Any) -> World:
         world.facts["policy_arn"] = policy["Arn"]
         step("policy tag", lambda: iam.tag_policy(
             PolicyArn=policy["Arn"], Tags=[{"Key": "team", "Value": "harness"}]))
+    # carol's boundary is a policy of its own: one used as a boundary is in use (airiam
+    # counts PermissionsBoundaryUsageCount), and "unused-policy" must stay attached to nobody.
+    boundary = step("boundary policy", lambda: iam.create_policy(
+        PolicyName="carol-boundary", PolicyDocument=S3_READ)["Policy"])
+    if isinstance(boundary, dict):
         step("carol boundary", lambda: iam.put_user_permissions_boundary(
-            UserName="carol", PermissionsBoundary=policy["Arn"]))
+            UserName="carol", PermissionsBoundary=boundary["Arn"]))
     oidc = step("OIDC provider", lambda: iam.create_open_id_connect_provider(
         Url=OIDC_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=[OIDC_THUMBPRINT]))
     if isinstance(oidc, dict):
@@ -348,11 +354,6 @@ def build_world(aws: Any) -> World:
     if pair is None:
         world.failed["server certificate"] = "neither openssl nor cryptography to make one"
     else:
-        certificate = step("server certificate", lambda: iam.upload_server_certificate(
-            ServerCertificateName="harness-cert", CertificateBody=pair[0], PrivateKey=pair[1]))
-        if isinstance(certificate, dict):
-            world.facts["certificate_id"] = certificate["ServerCertificateMetadata"][
-                "ServerCertificateId"]
         body = "".join(line for line in pair[0].splitlines() if "-----" not in line)
         saml = step("SAML provider", lambda: iam.create_saml_provider(
             Name="harness-idp", SAMLMetadataDocument=SAML_METADATA.format(certificate=body)))
@@ -377,7 +378,27 @@ def build_world(aws: Any) -> World:
         step("alice sign-in", lambda: aws.record_sign_in(user_arn("alice")))
     at(1 / 24)
     step("root sign-in", lambda: aws.record_sign_in(ROOT_ARN))
+    step("alice CodeCommit credential", lambda: iam.create_service_specific_credential(
+        UserName="alice", ServiceName="codecommit.amazonaws.com"))
+    if pair is not None and shutil.which("ssh-keygen"):
+        with tempfile.TemporaryDirectory() as workdir:
+            key_file = os.path.join(workdir, "key.pem")
+            with open(key_file, "w") as stream:
+                stream.write(pair[1])
+            os.chmod(key_file, 0o600)
+            public = subprocess.run(["ssh-keygen", "-y", "-f", key_file], check=True,
+                                    capture_output=True, text=True).stdout.strip()
+        step("dave SSH key", lambda: iam.upload_ssh_public_key(
+            UserName="dave", SSHPublicKeyBody=public))
     aws.clock.follow_real_time()
+    # Uploaded on the real clock: the certificate was made just now, and IAM refuses one
+    # whose notBefore is after the upload.
+    if pair is not None:
+        certificate = step("server certificate", lambda: iam.upload_server_certificate(
+            ServerCertificateName="harness-cert", CertificateBody=pair[0], PrivateKey=pair[1]))
+        if isinstance(certificate, dict):
+            world.facts["certificate_id"] = certificate["ServerCertificateMetadata"][
+                "ServerCertificateId"]
     return world
 
 

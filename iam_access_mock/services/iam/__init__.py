@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     access_keys,
     account,
     account_settings,
+    certificates,
     credential_report,
     groups,
     identity_providers,
@@ -25,5 +26,6 @@ from . import (  # noqa: F401
     policy_tags,
     roles,
     simulation,
+    user_credentials,
     users,
 )

@@ -122,6 +122,49 @@ class Principal_:
 
 
 @dataclass
+class SigningCertificate:
+    certificate_id: str
+    body: str
+    fingerprint: bytes  # the certificate's DER, which DuplicateCertificate compares
+    uploaded: datetime
+    status: str = "Active"
+
+
+@dataclass
+class SshPublicKey:
+    key_id: str
+    body: str  # as uploaded
+    modulus: int
+    exponent: int
+    fingerprint: str
+    uploaded: datetime
+    status: str = "Active"
+
+
+@dataclass
+class ServiceCredential:
+    credential_id: str
+    service: str
+    created: datetime
+    secret: str  # the password (CodeCommit, Keyspaces) or the API key (Bedrock)
+    expires: datetime | None = None
+    status: str = "Active"
+
+
+@dataclass
+class ServerCertificate:
+    name: str
+    path: str
+    certificate_id: str
+    arn: str
+    body: str
+    chain: str | None
+    uploaded: datetime
+    expiration: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class User(Principal_):
     tags: dict[str, str] = field(default_factory=dict)
     groups: dict[str, None] = field(default_factory=dict)  # group ids, in join order
@@ -130,6 +173,10 @@ class User(Principal_):
     password_last_used: datetime | None = None
     login_profile: LoginProfile | None = None
     mfa_devices: dict[str, None] = field(default_factory=dict)  # serial numbers, in enable order
+    # by id, in upload (creation) order
+    signing_certificates: dict[str, SigningCertificate] = field(default_factory=dict)
+    ssh_public_keys: dict[str, SshPublicKey] = field(default_factory=dict)
+    service_credentials: dict[str, ServiceCredential] = field(default_factory=dict)
 
 
 @dataclass
@@ -166,6 +213,7 @@ class IamStore:
         self.saml_providers: dict[str, Any] = {}
         self.oidc_providers: dict[str, Any] = {}
         self.mfa_devices: dict[str, MfaDevice] = {}  # serial number -> device
+        self.server_certificates: dict[str, ServerCertificate] = {}  # lower-cased name -> it
         self.account_aliases: list[str] = []
         self.root_password_last_used: datetime | None = None
         self.credential_report_job: str | None = None  # the id of the latest report's job

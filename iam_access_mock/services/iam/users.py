@@ -151,9 +151,10 @@ def update_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @provider.handles("DeleteUser")
 def delete_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Refused while the user has inline policies, attached policies, access keys, a login
-    profile, MFA devices or groups.
+    profile, MFA devices, groups, signing certificates, SSH public keys or service-specific
+    credentials.
 
-    AWS's texts are the recorded ones; which conflict wins when several apply is not
+    AWS's texts are the recorded ones (the last three follow their pattern: not recorded); which conflict wins when several apply is not
     documented: the mock checks in the order listed above.
     """
     store: IamStore = ctx.store
@@ -170,6 +171,12 @@ def delete_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
     if user.groups:
         raise DeleteConflict("Cannot delete entity, must remove users from group first.")
+    if user.signing_certificates:
+        raise DeleteConflict("Cannot delete entity, must delete signing certificates first.")
+    if user.ssh_public_keys:
+        raise DeleteConflict("Cannot delete entity, must delete SSH public keys first.")
+    if user.service_credentials:
+        raise DeleteConflict("Cannot delete entity, must delete service specific credentials first.")
     store.remove(user)
     return {}
 
