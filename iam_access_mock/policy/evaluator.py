@@ -657,6 +657,13 @@ def _allowed_tracked_actions(policies: tuple[CompiledPolicy, ...], namespace: st
     tracked = catalogue.tracked_actions(namespace)
     if not tracked or namespace not in catalogue.service_names():
         return ()
+    allows, denies = _relevant(
+        namespace, (s for p in policies for s in p.allows), (s for p in policies for s in p.denies)
+    )
+    if not allows:
+        return ()
+    if _allowed_whole(namespace, allows, denies):
+        return tracked  # every action is allowed: the catalogue need not be read (issue 11)
     allowed = {name.lower() for name in _allowed_actions(policies, namespace)}
     return tuple(name for name in tracked if name.lower() in allowed)
 

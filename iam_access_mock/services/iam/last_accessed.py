@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ...activity import REGION_BITS, ActivityIndex, micros_since_epoch
 from ...errors import AccessDenied, InvalidInput, NoSuchEntity, ServiceError, ValidationError
 from ...jobs import Job
 from ...pagination import encode_marker, marker_index, paginate
@@ -213,7 +214,6 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
     LastAuthenticatedEntity.
     """
     store: IamStore = ctx.store
-    oldest = (ctx.world.clock.now() - TRACKING_PERIOD).timestamp()
     activity = ctx.world.activity
     account = ctx.account_id
     compiled = [compile_policy(source.document) for source in _report_policies(store, target)]
@@ -222,26 +222,36 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
     entities = _report_entities(store, target)
     action_level = granularity == "ACTION_LEVEL"
 
+    # The index's packed values (time above region), compared by time; unpacked only for
+    # the answers. On equal times the entity listed first stays (the comparison is strict).
+    oldest_micros = micros_since_epoch(ctx.world.clock.now() - TRACKING_PERIOD)
     accessed: dict[str, dict[int, float]] = {}
-    latest: dict[str, tuple[float, str, int]] = {}  # namespace -> (time, region, position)
-    latest_actions: dict[tuple[str, str], tuple[float, str, int]] = {}  # (namespace, action lower)
+    latest: dict[str, tuple[int, int, int]] = {}  # namespace -> (micros, packed, position)
+    latest_actions: dict[tuple[str, str], tuple[int, int, int]] = {}  # (namespace, action lower)
     for position, entity in enumerate(entities):
-        for namespace, seen in activity.services_of(account, entity.unique_id).items():
-            if namespace not in listed_set or seen.timestamp < oldest:
+        record = activity.record_of(account, entity.unique_id)
+        if record is None:
+            continue
+        for namespace, packed in record.services.items():
+            micros = packed >> REGION_BITS
+            if micros < oldest_micros or namespace not in listed_set:
                 continue
-            accessed.setdefault(namespace, {})[position] = seen.timestamp
+            accessed.setdefault(namespace, {})[position] = micros / 1e6
             best = latest.get(namespace)
-            if best is None or seen.timestamp > best[0]:
-                latest[namespace] = (seen.timestamp, seen.region, position)
+            if best is None or micros > best[0]:
+                latest[namespace] = (micros, packed, position)
         if action_level:
-            for action, seen in activity.actions_of(account, entity.unique_id).items():
-                namespace, _, name = action.lower().partition(":")
-                if namespace not in listed_set or seen.timestamp < oldest:
+            for key, packed in record.actions.items():
+                micros = packed >> REGION_BITS
+                if micros < oldest_micros:
                     continue
-                key = (namespace, name)
-                best = latest_actions.get(key)
-                if best is None or seen.timestamp > best[0]:
-                    latest_actions[key] = (seen.timestamp, seen.region, position)
+                namespace, _, name = key.partition(":")
+                if namespace not in listed_set:
+                    continue
+                action_key = (namespace, name)
+                best = latest_actions.get(action_key)
+                if best is None or micros > best[0]:
+                    latest_actions[action_key] = (micros, packed, position)
 
     names = catalogue.service_names()
     rows: list[dict[str, Any]] = []
@@ -249,16 +259,17 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
         row: dict[str, Any] = {"ServiceName": names[namespace], "ServiceNamespace": namespace}
         best = latest.get(namespace)
         if best is not None:
-            row["LastAuthenticated"] = _at_minute(best[0])
+            seen = activity.unpack(best[1])
+            row["LastAuthenticated"] = _at_minute(seen.timestamp)
             row["LastAuthenticatedEntity"] = entities[best[2]].arn
-            row["LastAuthenticatedRegion"] = best[1]
+            row["LastAuthenticatedRegion"] = seen.region
         row["TotalAuthenticatedEntities"] = len(accessed.get(namespace, ()))
         if action_level:
             tracked = allowed_tracked_actions(compiled, namespace)
             if tracked:
                 row["TrackedActionsLastAccessed"] = [
                     _tracked_entry(
-                        action, latest_actions.get((namespace, action.lower())), entities
+                        action, latest_actions.get((namespace, action.lower())), entities, activity
                     )
                     for action in tracked
                 ]
@@ -275,16 +286,20 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
 
 
 def _tracked_entry(
-    action: str, best: tuple[float, str, int] | None, entities: list[User | Role]
+    action: str,
+    best: tuple[int, int, int] | None,
+    entities: list[User | Role],
+    activity: ActivityIndex,
 ) -> dict[str, Any]:
     """One TrackedActionsLastAccessed entry; an unused action is just {ActionName} (observed)."""
     if best is None:
         return {"ActionName": action}
+    seen = activity.unpack(best[1])
     return {
         "ActionName": action,
         "LastAccessedEntity": entities[best[2]].arn,
-        "LastAccessedTime": _at_minute(best[0]),
-        "LastAccessedRegion": best[1],
+        "LastAccessedTime": _at_minute(seen.timestamp),
+        "LastAccessedRegion": seen.region,
     }
 
 
