@@ -9,23 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity, ValidationError
+from ...errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
 from ...identity import Credential, new_id, new_secret
 from ...pagination import paginate
 from ...service import RequestContext
 from . import provider
 from .store import IamStore, User
-from .users import NON_USER_CREDENTIALS, caller_user, require_user
+from .users import NON_USER_CREDENTIALS, named_or_caller, new_status
 
 ACCESS_KEYS_PER_USER = 2
-
-
-def _owner(ctx: RequestContext, params: dict[str, Any]) -> User | None:
-    """The user named by UserName, else the calling user; None for the account root."""
-    name = params.get("UserName")
-    if name is not None:
-        return require_user(ctx.store, name)
-    return caller_user(ctx)
 
 
 def _owned_key(ctx: RequestContext, owner: User | None, access_key_id: str) -> Credential:
@@ -51,7 +43,7 @@ def create_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     Deviation: the account root (no UserName, root credentials) gets ValidationError
     instead of a root access key; the mock does not model root keys.
     """
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     if user is None:
         raise ValidationError(NON_USER_CREDENTIALS)
     if len(user.access_keys) >= ACCESS_KEYS_PER_USER:
@@ -78,7 +70,7 @@ def create_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 def list_access_keys(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Keys by creation date, then key id (rule chosen: AWS documents no order). The
     account root has no keys in the mock, so its list is empty."""
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     keys: list[Credential] = []
     if user is not None:
         found = (ctx.world.credentials.get(key_id) for key_id in user.access_keys)
@@ -106,14 +98,9 @@ def update_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     rest-json services: UnrecognizedClientException, see ``errors.credential_error_for``).
     ``Expired`` (in the model's enum) is refused with InvalidInput, as observed; AWS's text was not
     recorded, so the message is the mock's own."""
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     credential = _owned_key(ctx, user, params["AccessKeyId"])
-    status = params["Status"]
-    if status not in ("Active", "Inactive"):
-        raise InvalidInput(
-            f"Invalid status {status}: an access key can only be made Active or Inactive."
-        )
-    credential.status = status
+    credential.status = new_status(params, "an access key")
     return {}
 
 
@@ -121,7 +108,7 @@ def update_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 def delete_access_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """The key is revoked at once: later calls signed with it get InvalidClientTokenId
     (json and rest-json services: UnrecognizedClientException)."""
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     access_key_id = params["AccessKeyId"]
     _owned_key(ctx, user, access_key_id)
     assert user is not None  # _owned_key refuses a missing owner

@@ -13,7 +13,6 @@ from typing import Any
 
 from ...errors import (
     EntityAlreadyExists,
-    InvalidInput,
     LimitExceeded,
     NoSuchEntity,
     ServiceError,
@@ -27,7 +26,7 @@ from .naming import listing, name_key
 from .pem import Certificate, DerError, pem_blocks, private_key_modulus, read_certificate
 from .store import IamStore, ServerCertificate, SigningCertificate, User
 from .tags import check_new_tags, check_tag_keys, list_tags_page, merge_tags, remove_tags, tag_list
-from .users import NON_USER_CREDENTIALS, caller_user, require_user
+from .users import NON_USER_CREDENTIALS, named_or_caller, new_status
 
 SERVER_CERTIFICATES_PER_ACCOUNT = 20
 SIGNING_CERTIFICATES_PER_USER = 2
@@ -219,14 +218,6 @@ def list_server_certificate_tags(ctx: RequestContext, params: dict[str, Any]) ->
 # ---- signing certificates (X.509 certificates of users) -----------------------------------
 
 
-def _owner(ctx: RequestContext, params: dict[str, Any]) -> User | None:
-    """The user named by UserName, else the calling user; None for the account root."""
-    name = params.get("UserName")
-    if name is not None:
-        return require_user(ctx.store, name)
-    return caller_user(ctx)
-
-
 def _signing_dict(user: User, certificate: SigningCertificate) -> dict[str, Any]:
     return {
         "UserName": user.name,
@@ -248,7 +239,7 @@ def _owned_certificate(user: User | None, certificate_id: str) -> SigningCertifi
 def upload_signing_certificate(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Deviation, as for access keys: the account root gets ValidationError (the mock does
     not model the root's signing certificates). A certificate is unique in the account."""
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     if user is None:
         raise ValidationError(NON_USER_CREDENTIALS)
     if len(user.signing_certificates) >= SIGNING_CERTIFICATES_PER_USER:
@@ -274,7 +265,7 @@ def upload_signing_certificate(ctx: RequestContext, params: dict[str, Any]) -> d
 @provider.handles("ListSigningCertificates")
 def list_signing_certificates(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """In upload order; the account root has none in the mock."""
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     certificates = [] if user is None else list(user.signing_certificates.values())
     page, marker = paginate(
         certificates,
@@ -291,17 +282,14 @@ def list_signing_certificates(ctx: RequestContext, params: dict[str, Any]) -> di
 
 @provider.handles("UpdateSigningCertificate")
 def update_signing_certificate(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    found = _owned_certificate(_owner(ctx, params), params["CertificateId"])
-    status = params["Status"]
-    if status not in ("Active", "Inactive"):
-        raise InvalidInput(f"Invalid status: {status}")
-    found.status = status
+    found = _owned_certificate(named_or_caller(ctx, params), params["CertificateId"])
+    found.status = new_status(params, "a signing certificate")
     return {}
 
 
 @provider.handles("DeleteSigningCertificate")
 def delete_signing_certificate(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     found = _owned_certificate(user, params["CertificateId"])
     del user.signing_certificates[found.certificate_id]  # type: ignore[union-attr]
     return {}

@@ -14,14 +14,14 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from ...errors import InvalidInput, LimitExceeded, NoSuchEntity, ServiceError
+from ...errors import LimitExceeded, NoSuchEntity, ServiceError
 from ...identity import new_id
 from ...pagination import paginate
 from ...service import RequestContext
 from . import provider
 from .pem import DerError, pem_blocks, pem_public_key, pem_rsa_key, ssh_blob, ssh_rsa_key
 from .store import IamStore, ServiceCredential, SshPublicKey, User
-from .users import caller_user, require_user
+from .users import named_or_caller, new_status, require_user
 
 SSH_PUBLIC_KEYS_PER_USER = 5
 MINIMUM_SSH_KEY_BITS = 2048
@@ -34,12 +34,6 @@ API_KEY_SERVICES = ("bedrock.amazonaws.com",)
 
 def _error(code: str, message: str, status: int = 400) -> ServiceError:
     return ServiceError(message, code=code, status=status)
-
-
-def _status(value: str) -> str:
-    if value not in ("Active", "Inactive"):
-        raise InvalidInput(f"Invalid status: {value}")
-    return value
 
 
 # ---- SSH public keys -----------------------------------------------------------------------
@@ -139,8 +133,7 @@ def get_ssh_public_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
 @provider.handles("ListSSHPublicKeys")
 def list_ssh_public_keys(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """In upload order. Without UserName, the calling user's (the account root has none)."""
-    name = params.get("UserName")
-    user = require_user(ctx.store, name) if name is not None else caller_user(ctx)
+    user = named_or_caller(ctx, params)
     keys = [] if user is None else list(user.ssh_public_keys.values())
     page, marker = paginate(
         keys,
@@ -166,10 +159,7 @@ def list_ssh_public_keys(ctx: RequestContext, params: dict[str, Any]) -> dict[st
 @provider.handles("UpdateSSHPublicKey")
 def update_ssh_public_key(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     key = _owned_key(require_user(ctx.store, params["UserName"]), params["SSHPublicKeyId"])
-    status = params["Status"]
-    if status not in ("Active", "Inactive"):
-        raise InvalidInput(f"Invalid status: {status}")
-    key.status = status
+    key.status = new_status(params, "an SSH public key")
     return {}
 
 
@@ -181,11 +171,6 @@ def delete_ssh_public_key(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 
 
 # ---- service-specific credentials -------------------------------------------------------------
-
-
-def _owner(ctx: RequestContext, params: dict[str, Any]) -> User | None:
-    name = params.get("UserName")
-    return require_user(ctx.store, name) if name is not None else caller_user(ctx)
 
 
 def _owned_credential(user: User | None, credential_id: str) -> ServiceCredential:
@@ -266,7 +251,7 @@ def list_service_specific_credentials(ctx: RequestContext, params: dict[str, Any
     if params.get("AllUsers"):
         users = sorted(store.users.values(), key=lambda user: user.name.lower())
     else:
-        owner = _owner(ctx, params)
+        owner = named_or_caller(ctx, params)
         users = [] if owner is None else [owner]
     rows = [
         _credential_dict(ctx, user, credential, False)
@@ -285,7 +270,7 @@ def list_service_specific_credentials(ctx: RequestContext, params: dict[str, Any
 
 @provider.handles("ResetServiceSpecificCredential")
 def reset_service_specific_credential(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     credential = _owned_credential(user, params["ServiceSpecificCredentialId"])
     credential.secret = _new_secret(credential.service)
     return {"ServiceSpecificCredential": _credential_dict(ctx, user, credential, True)}  # type: ignore[arg-type]
@@ -293,14 +278,14 @@ def reset_service_specific_credential(ctx: RequestContext, params: dict[str, Any
 
 @provider.handles("UpdateServiceSpecificCredential")
 def update_service_specific_credential(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    credential = _owned_credential(_owner(ctx, params), params["ServiceSpecificCredentialId"])
-    credential.status = _status(params["Status"])
+    credential = _owned_credential(named_or_caller(ctx, params), params["ServiceSpecificCredentialId"])
+    credential.status = new_status(params, "a service-specific credential")
     return {}
 
 
 @provider.handles("DeleteServiceSpecificCredential")
 def delete_service_specific_credential(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    user = _owner(ctx, params)
+    user = named_or_caller(ctx, params)
     credential = _owned_credential(user, params["ServiceSpecificCredentialId"])
     del user.service_credentials[credential.credential_id]  # type: ignore[union-attr]
     return {}
