@@ -617,7 +617,7 @@ class Scanner:
         principal_of = self._raw_principal if structs else self._dict_principal
         event_of, region_of, micros_of = self._event, self._region, self._micros
         events, regions = self._event_numbers, self._region_numbers
-        times, minutes = self._times, self._minutes
+        times, minutes, identities = self._times, self._minutes, self._identities
         add_principal, add_event = into.principals.append, into.events.append
         add_micros, add_region = into.micros.append, into.regions.append
         skipped = malformed = 0
@@ -633,7 +633,12 @@ class Scanner:
                 else:
                     malformed += 1
                 continue
-            principal = principal_of(identity)
+            if structs:  # a userIdentity's JSON text: each distinct one is judged once
+                principal = identities.get(bytes(identity))  # type: ignore[call-overload]
+                if principal is None:
+                    principal = principal_of(identity)
+            else:
+                principal = principal_of(identity)
             if principal == _SKIPPED:
                 skipped += 1
                 continue
