@@ -177,6 +177,8 @@ class ActivityIndex:
         # "ns:Action" as first given -> interned lower-case key, and key -> that display form.
         self._action_keys: dict[str, str] = {}
         self._action_names: dict[str, str] = {}
+        # (namespace, action) as given to ``record`` -> (namespace, action key), interned.
+        self._record_keys: dict[tuple[str, str | None], tuple[str, str | None]] = {}
 
     # ---- keys ----------------------------------------------------------------------------
     def entity(self, account_id: str, entity: str) -> EntityActivity:
@@ -227,12 +229,19 @@ class ActivityIndex:
         when: datetime,
         region: str,
     ) -> None:
-        """Record one access attempt by ``entity`` (an IAM unique id, or "root")."""
+        """Record one access attempt by ``entity`` (an IAM unique id, or "root"): a few dict
+        lookups, no string built once a (namespace, action) has been seen."""
         micros = micros_since_epoch(when)
-        namespace = self.namespace(namespace)
-        action_key = None if action is None else self.action_key(namespace, action)
-        activity = self.entity(account_id, entity)
-        update(activity, namespace, action_key, micros, self.pack(micros, region))
+        keys = self._record_keys.get((namespace, action))
+        if keys is None:
+            interned = self.namespace(namespace)
+            keys = (interned, None if action is None else self.action_key(interned, action))
+            self._record_keys[(namespace, action)] = keys
+        region_id = self._region_ids.get(region)
+        if region_id is None:
+            region_id = self.region_id(region)
+        activity = self._entities.get((account_id, entity)) or self.entity(account_id, entity)
+        update(activity, keys[0], keys[1], micros, micros << REGION_BITS | region_id)
 
     # ---- reading -------------------------------------------------------------------------
     def service_access(self, account_id: str, entity: str, namespace: str) -> LastAccess | None:
