@@ -25,6 +25,7 @@ region (CloudTrail's second-resolution times) are stored once.
 from __future__ import annotations
 
 import re
+import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
@@ -163,8 +164,49 @@ def update(
             remember(activity, action_key, previous, packed)
 
 
+EventTable = list[tuple[str, tuple[str, ...]]]  # event number -> (namespace, action keys)
+
+
+def apply_accesses(
+    activity: EntityActivity,
+    events: EventTable,
+    event_numbers: Iterable[int],
+    micros: Iterable[int],
+    regions: Iterable[int],
+) -> None:
+    """Accesses of one entity, in the order recorded: ``update`` for each, inlined (the bulk
+    path of CloudTrail loading)."""
+    services, actions = activity.services, activity.actions
+    for event, when, region_id in zip(event_numbers, micros, regions):
+        namespace, action_keys = events[event]
+        packed = when << REGION_BITS | region_id
+        previous = services.get(namespace)
+        if previous is None or previous >> REGION_BITS <= when:
+            services[namespace] = packed
+        for action_key in action_keys:
+            previous = actions.get(action_key)
+            if previous is None:
+                actions[action_key] = packed
+            elif previous != packed:
+                # remember(), its usual case inlined: an access after every one kept.
+                history = activity.history
+                times = None if history is None else history.get(action_key)
+                if times is not None and packed > times[-1]:
+                    times.append(packed)
+                    actions[action_key] = packed
+                else:
+                    remember(activity, action_key, previous, packed)
+
+
 class ActivityIndex:
-    """Last access per (account, entity) per service namespace and per action."""
+    """Last access per (account, entity) per service namespace and per action.
+
+    Accesses loaded in bulk (CloudTrail) may be deferred: kept per entity as compact arrays
+    and applied to its record when that entity is first read or written, so a load costs
+    what is asked of it afterwards (policy generation reads one principal). Every reader and
+    writer goes through ``_record`` or ``entity``, which apply what is deferred first, in the
+    order it was recorded; so the answers are those of applying at once.
+    """
 
     def __init__(self) -> None:
         # (account id, IAM unique id or "root") -> that entity's accesses.
@@ -179,16 +221,70 @@ class ActivityIndex:
         self._action_names: dict[str, str] = {}
         # (namespace, action) as given to ``record`` -> (namespace, action key), interned.
         self._record_keys: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+        # (account id, entity) -> accesses not applied yet: (events, event numbers, micros,
+        # region numbers), in the order recorded. Applied under the lock, and removed only
+        # once applied, so a reader never sees an entity half applied.
+        self._deferred: dict[tuple[str, str], list[tuple[EventTable, Any, Any, Any]]] = {}
+        self._deferred_lock = threading.RLock()
 
     # ---- keys ----------------------------------------------------------------------------
     def entity(self, account_id: str, entity: str) -> EntityActivity:
-        """The record of ``entity`` (an IAM unique id, or "root"), created on first use."""
+        """The record of ``entity`` (an IAM unique id, or "root"), created on first use,
+        with what was deferred for it applied."""
         key = (account_id, entity)
+        if self._deferred:
+            self._apply_deferred(key)
         found = self._entities.get(key)
         if found is None:
             found = self._entities[key] = EntityActivity()
             self._accounts.setdefault(account_id, []).append(found)
         return found
+
+    def _record(self, account_id: str, entity: str) -> EntityActivity | None:
+        """The record of ``entity`` for reading, with what was deferred for it applied."""
+        key = (account_id, entity)
+        if self._deferred:
+            self._apply_deferred(key)
+        return self._entities.get(key)
+
+    def defer(
+        self,
+        account_id: str,
+        entity: str,
+        events: EventTable,
+        event_numbers: Iterable[int],
+        micros: Iterable[int],
+        regions: Iterable[int],
+    ) -> None:
+        """Keep accesses of ``entity`` to apply when it is next read or written; ``events``
+        is the table their event numbers index (one per load, and growing)."""
+        with self._deferred_lock:
+            chunks = self._deferred.setdefault((account_id, entity), [])
+            if chunks and chunks[-1][0] is events:  # the same load: one run per entity
+                _, kept_events, kept_micros, kept_regions = chunks[-1]
+                kept_events.extend(event_numbers)
+                kept_micros.extend(micros)
+                kept_regions.extend(regions)
+            else:  # copies: the run grows in place
+                chunks.append((events, array("I", event_numbers), array("q", micros), array("H", regions)))
+
+    def apply_all_deferred(self) -> None:
+        """Apply everything deferred (what a snapshot of the whole index needs)."""
+        for key in list(self._deferred):
+            self._apply_deferred(key)
+
+    def _apply_deferred(self, key: tuple[str, str]) -> None:
+        with self._deferred_lock:
+            chunks = self._deferred.get(key)
+            if chunks is None:
+                return
+            found = self._entities.get(key)
+            if found is None:
+                found = self._entities[key] = EntityActivity()
+                self._accounts.setdefault(key[0], []).append(found)
+            for events, event_numbers, micros, regions in chunks:
+                apply_accesses(found, events, event_numbers, micros, regions)
+            del self._deferred[key]
 
     def region_id(self, region: str) -> int:
         found = self._region_ids.get(region)
@@ -240,24 +336,24 @@ class ActivityIndex:
         region_id = self._region_ids.get(region)
         if region_id is None:
             region_id = self.region_id(region)
-        activity = self._entities.get((account_id, entity)) or self.entity(account_id, entity)
+        activity = self.entity(account_id, entity)
         update(activity, keys[0], keys[1], micros, micros << REGION_BITS | region_id)
 
     # ---- reading -------------------------------------------------------------------------
     def service_access(self, account_id: str, entity: str, namespace: str) -> LastAccess | None:
-        found = self._entities.get((account_id, entity))
+        found = self._record(account_id, entity)
         packed = None if found is None else found.services.get(namespace)
         return None if packed is None else self._unpack(packed)
 
     def action_access(self, account_id: str, entity: str, action: str) -> LastAccess | None:
         """The last access to ``action`` ("service:Action", any case)."""
-        found = self._entities.get((account_id, entity))
+        found = self._record(account_id, entity)
         packed = None if found is None else found.actions.get(action.lower())
         return None if packed is None else self._unpack(packed)
 
     def services_of(self, account_id: str, entity: str) -> dict[str, LastAccess]:
         """Every namespace the entity accessed, with its last access."""
-        found = self._entities.get((account_id, entity))
+        found = self._record(account_id, entity)
         if found is None:
             return {}
         return {namespace: self._unpack(packed) for namespace, packed in found.services.items()}
@@ -267,7 +363,7 @@ class ActivityIndex:
     ) -> dict[str, LastAccess]:
         """Every action the entity attempted, as first spelled ("s3:GetObject"); optionally of one
         service."""
-        found = self._entities.get((account_id, entity))
+        found = self._record(account_id, entity)
         if found is None:
             return {}
         prefix = None if namespace is None else namespace.lower() + ":"
@@ -282,6 +378,8 @@ class ActivityIndex:
         """Every namespace any principal of the account accessed -> its last access, packed
         (``unpack`` reads it): what Organizations access reports roll up per account."""
         latest: dict[str, int] = {}
+        for key in [key for key in self._deferred if key[0] == account_id]:
+            self._apply_deferred(key)
         for activity in self._accounts.get(account_id, ()):
             for namespace, packed in activity.services.items():
                 previous = latest.get(namespace)
@@ -303,7 +401,7 @@ class ActivityIndex:
         """The actions (as first spelled, "s3:GetObject") the entity attempted at a time from
         ``start`` to ``end``, both included, in one of ``regions`` (None: any region); exact,
         from every distinct access kept."""
-        found = self._entities.get((account_id, entity))
+        found = self._record(account_id, entity)
         if found is None:
             return []
         first, last = micros_since_epoch(start), micros_since_epoch(end)
@@ -331,11 +429,11 @@ class ActivityIndex:
     def record_of(self, account_id: str, entity: str) -> EntityActivity | None:
         """The entity's record as kept (packed values; see the module doc), or None; read-only
         callers that weigh many entities at once (unused-access analysis) read it directly."""
-        return self._entities.get((account_id, entity))
+        return self._record(account_id, entity)
 
     def last_any(self, account_id: str, entity: str) -> LastAccess | None:
         """The entity's most recent access to any service (RoleLastUsed)."""
-        found = self._entities.get((account_id, entity))
+        found = self._record(account_id, entity)
         if found is None or not found.services:
             return None
         return self._unpack(max(found.services.values()))

@@ -7,8 +7,9 @@ decompressed a block at a time, decoded a batch of records at a time, and each r
 judged at once (``Scanner``, which needs nothing of the world, so worker processes can run
 it) into four numbers (principal, event, time, region) kept in compact arrays; the loader
 resolves what needs the world once per distinct value (does the user or role exist, is the
-time past the clock's now), and applies them to the index when the whole file has been
-read, so a broken file changes
+time past the clock's now), and hands them to the index once the whole file has been
+read (``ActivityIndex.defer``: each principal's are applied when it is first read), so a
+broken file changes
 nothing, and memory stays bounded by the longest record and those arrays, never by the
 file's size. A record that cannot be taken is counted as skipped (not an API call by a user,
 role or root), unknown (its user or role does not exist in the mock) or malformed, and never
@@ -56,6 +57,7 @@ import re
 import sys
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from operator import attrgetter
@@ -64,14 +66,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from . import bounded_json
 from .activity import (
-    REGION_BITS,
     ActivityIndex,
-    EntityActivity,
     UnknownPrincipalError,
     check_region,
     micros_since_epoch,
     parse_action,
-    remember,
     resolve_principal,
 )
 from .errors import MockConfigurationError
@@ -147,6 +146,8 @@ MAX_DEPTH = 256
 # Records of one file resolved and held (18 bytes each) before any is applied; a larger file
 # is read twice (see the module doc).
 BUFFERED_RECORDS = 1 << 21
+# Records sorted by principal at a time when handed to the index (bounds the sort's memory).
+_APPLIED_AT_ONCE = 1 << 16
 # Decompressed bytes read at a time; a record longer than this is read in growing blocks.
 _BLOCK = 1 << 20
 # Which decoder reads log files: "msgspec" where it is installed, else "json" (tests set it).
@@ -804,10 +805,9 @@ class RecordLoader:
         self._world = world
         self._index: ActivityIndex = world.activity
         # Principals and events get a number each, an index into these lists.
-        # (account id, entity) of each number; its record, made when something is applied.
+        # (account id, entity) of each number.
         self._entity_keys: list[tuple[str, str]] = []
         self._entity_numbers: dict[tuple[str, str], int] = {}
-        self._entities: list[EntityActivity | None] = []
         self._principals: dict[str, int] = {}  # ARN -> number or _UNKNOWN/_MALFORMED
         self._event_table: list[tuple[str, tuple[str, ...]]] = []
         self._events: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -815,6 +815,7 @@ class RecordLoader:
         # The latest time known not to be after the clock's now (see _in_future).
         self._not_after: int | None = None
         self._scanner, self._maps = Scanner(), TableMaps()  # for what is read in this process
+        self._held = _Pending()  # resolved records of files known good, not yet handed over
         self.taken = self.skipped = self.unknown = self.malformed = 0
 
     def result(self, files: int = 0) -> CloudTrailLoad:
@@ -853,10 +854,20 @@ class RecordLoader:
         self._take(tables, maps, scanned)
 
     def _take(self, tables: Tables, maps: TableMaps, scanned: Scanned) -> None:
-        pending = _Pending()
+        """Resolve what a whole file (or a batch of one known good) holds; handed to the
+        index a few tens of thousands of records at a time, and at ``finish``."""
         with self._world.lock:
-            self._resolve(tables, scanned, maps, pending)
-            self._apply(pending)
+            self._resolve(tables, scanned, maps, self._held)
+            if len(self._held) >= _APPLIED_AT_ONCE:
+                self._apply(self._held)
+                self._held = _Pending()
+
+    def finish(self) -> None:
+        """Hand the index what is held: at the end of a load, or before its error is raised
+        (the files before a broken one stay loaded)."""
+        with self._world.lock:
+            self._apply(self._held)
+            self._held = _Pending()
 
     # ---- resolving: the caller holds world.lock --------------------------------------------------
     def _resolve(
@@ -954,37 +965,31 @@ class RecordLoader:
         return micros > limit
 
     def _apply(self, pending: _Pending) -> None:
-        """Write resolved records into the index; the caller holds world.lock."""
-        entities, events = self._entities, self._event_table
-        entities.extend([None] * (len(self._entity_keys) - len(entities)))
-        for number, event, micros, region_id in zip(
-            pending.principals, pending.events, pending.micros, pending.regions
-        ):
-            # activity.update(), inlined: this loop is the bulk path.
-            principal = entities[number]
-            if principal is None:  # made when first applied: a broken file makes none
-                principal = entities[number] = self._index.entity(*self._entity_keys[number])
-            namespace, action_keys = events[event]
-            packed = micros << REGION_BITS | region_id
-            services = principal.services
-            previous = services.get(namespace)
-            if previous is None or previous >> REGION_BITS <= micros:
-                services[namespace] = packed
-            actions = principal.actions
-            for action_key in action_keys:
-                previous = actions.get(action_key)
-                if previous is None:
-                    actions[action_key] = packed
-                elif previous != packed:
-                    # remember(), its usual case inlined: an access after every one kept.
-                    history = principal.history
-                    times = None if history is None else history.get(action_key)
-                    if times is not None and packed > times[-1]:
-                        times.append(packed)
-                        actions[action_key] = packed
-                    else:
-                        remember(principal, action_key, previous, packed)
-        self.taken += len(pending)
+        """Hand resolved records to the index, each principal's in a run of its own,
+        deferred until that principal is read; the caller holds world.lock."""
+        count = len(pending)
+        principals = pending.principals
+        for first in range(0, count, _APPLIED_AT_ONCE):
+            last = min(first + _APPLIED_AT_ONCE, count)
+            # A stable sort by principal: each one's records stay in the order recorded.
+            order = sorted(range(first, last), key=principals.__getitem__)
+            by_principal = array("I", map(principals.__getitem__, order))
+            events = array("I", map(pending.events.__getitem__, order))
+            micros = array("q", map(pending.micros.__getitem__, order))
+            regions = array("H", map(pending.regions.__getitem__, order))
+            start, end_of_slice = 0, last - first
+            while start < end_of_slice:
+                number = by_principal[start]
+                end = bisect_right(by_principal, number, start)
+                self._index.defer(
+                    *self._entity_keys[number],
+                    self._event_table,
+                    events[start:end],
+                    micros[start:end],
+                    regions[start:end],
+                )
+                start = end
+        self.taken += count
         self.skipped += pending.skipped
         self.unknown += pending.unknown
         self.malformed += pending.malformed
@@ -1008,15 +1013,23 @@ def load_cloudtrail(world: World, source: Any) -> CloudTrailLoad:
         from .cloudtrail_workers import load_files  # it builds on this module
 
         files = log_files(Path(source))
-        load_files(loader, files, DECODER)
+        try:
+            load_files(loader, files, DECODER)
+        finally:
+            loader.finish()
         return loader.result(files=len(files))
+    records: Iterable[Any]
     if isinstance(source, Mapping):
-        loader.take(records_of(source, "the given log document"))
-        return loader.result()
-    if isinstance(source, (bytes, bytearray)) or not isinstance(source, Iterable):
+        records = records_of(source, "the given log document")
+    elif isinstance(source, (bytes, bytearray)) or not isinstance(source, Iterable):
         raise TypeError(
             "source must be a path to a CloudTrail log file or folder, a {'Records': [...]} dict "
             f"or an iterable of record dicts, got {type(source).__name__}"
         )
-    loader.take(source)
+    else:
+        records = source
+    try:
+        loader.take(records)
+    finally:
+        loader.finish()
     return loader.result()

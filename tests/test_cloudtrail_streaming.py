@@ -122,6 +122,7 @@ def snapshot(aws: AccessMock) -> dict[Any, Any]:
     """Everything the index keeps, regions by name: last accesses per service and action,
     and every history."""
     index = aws.world.activity
+    index.apply_all_deferred()
     regions = index._regions
 
     def unpacked(packed: int) -> tuple[int, str]:
@@ -460,3 +461,52 @@ def test_how_many_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "two")
     with pytest.raises(MockConfigurationError, match=cloudtrail_workers.ENVIRONMENT):
         cloudtrail_workers.workers_for(files)
+
+
+# ---- loaded accesses are applied when first read (deferred) ----------------------------------------
+
+
+def test_an_access_recorded_after_a_load_is_the_later_one_on_a_tie(
+    access_mock: AccessMock, principals: None, tmp_path: Path
+) -> None:
+    """A load hands each principal's accesses to the index to apply when first read; a call
+    recorded after it, at the same time from another Region, is still the later-recorded."""
+    access_mock.clock.set(datetime(2026, 9, 30, tzinfo=timezone.utc))
+    alice = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    record = {
+        "eventVersion": "1.09",
+        "userIdentity": _identity(0),
+        "eventTime": "2026-09-01T10:00:00Z",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "ListBuckets",
+        "awsRegion": "eu-west-1",
+    }
+    write(tmp_path / "log.json.gz", json.dumps({"Records": [record]}))
+    assert access_mock.load_cloudtrail(tmp_path / "log.json.gz") == 1
+    access_mock.record_access(
+        alice, "s3:ListAllMyBuckets", at=datetime(2026, 9, 1, 10, tzinfo=timezone.utc), region="ap-south-1"
+    )
+    last = access_mock.last_access(alice, "s3")
+    assert last is not None and last.region == "ap-south-1"
+    # and the other way round: loaded after, the load's access is the later one
+    access_mock.load_cloudtrail(tmp_path / "log.json.gz")
+    last = access_mock.last_access(alice, "s3:ListAllMyBuckets")
+    assert last is not None and last.region == "eu-west-1"
+
+
+def test_an_organizations_report_reads_accesses_loaded_for_its_accounts(
+    access_mock: AccessMock, principals: None, tmp_path: Path
+) -> None:
+    access_mock.clock.set(datetime(2026, 9, 30, tzinfo=timezone.utc))
+    records = make_records(40)
+    write(tmp_path / "log.json.gz", json.dumps({"Records": records}))
+    reset(access_mock)  # the set-up's own IAM calls
+    access_mock.load_cloudtrail(tmp_path / "log.json.gz")
+    latest = access_mock.world.activity.account_services(ACCOUNT)  # before anything is read
+    _, expected = _reference(access_mock, records)
+    services: dict[str, int] = {}
+    for (account, _entity), (by_service, _actions, _history) in expected.items():
+        assert account == ACCOUNT
+        for namespace, (micros, _region) in by_service.items():
+            services[namespace] = max(services.get(namespace, 0), micros)
+    assert {namespace: packed >> REGION_BITS for namespace, packed in latest.items()} == services
