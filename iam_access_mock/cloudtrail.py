@@ -176,7 +176,9 @@ def log_files(path: Path) -> list[Path]:
         subfolders[:] = [name for name in subfolders if name != "CloudTrail-Digest"]
         for name in names:
             if name.lower().endswith(_LOG_SUFFIXES) and "CloudTrail-Digest" not in name:
-                found.append(Path(folder, name))
+                candidate = Path(folder, name)
+                if candidate.is_file():  # not a FIFO, a device or a broken link
+                    found.append(candidate)
     if not found:
         raise FileNotFoundError(f"no CloudTrail log files (*.json, *.json.gz) under {path}")
     return sorted(found, key=_delivery_order)
@@ -204,7 +206,7 @@ def read_log_file(path: Path) -> list[Any]:
     elif path.name.lower().endswith(".gz"):
         raise CloudTrailFileError(path, "not a valid gzip file (no gzip header)")
     try:
-        document = bounded_json.loads(data, max_depth=MAX_DEPTH)
+        document = bounded_json.loads(data, max_depth=MAX_DEPTH, parse_int=_integer)
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and JsonTooDeep
         raise CloudTrailFileError(path, f"not valid JSON ({error})") from error
     return records_of(document, path)
@@ -256,7 +258,8 @@ if msgspec is not None:
         awsRegion: Any = None
 
     _decode_records = msgspec.json.Decoder(list[_Record]).decode
-    _msgspec_errors: tuple[type[Exception], ...] = (msgspec.DecodeError, RecursionError)
+    # ValueError: an integer msgspec cannot hold; the batch is json's, which reads it.
+    _msgspec_errors: tuple[type[Exception], ...] = (msgspec.DecodeError, RecursionError, ValueError)
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -301,18 +304,22 @@ class _Stream:
             raise CloudTrailFileError(self._path, f"not a valid gzip file ({error})") from error
 
     def _fill(self, at_least: int) -> None:
-        """Read until the kept text is ``at_least`` bytes long or the file ends."""
-        parts = [self._text]
-        size = len(self._text)
+        """Read until the kept text is ``at_least`` bytes long or the file ends. The kept
+        text starts at a record, or at the whitespace before one, which is dropped as it is
+        read (so whitespace between records costs no memory, however long)."""
+        text = self._text.lstrip(_WHITESPACE)
+        parts = [text]
+        size = len(text)
         while size < at_least and not self._eof:
             block = self._read(max(_BLOCK, at_least - size))
             if not block:
                 self._eof = True
                 break
+            if not size:
+                block = block.lstrip(_WHITESPACE)
             parts.append(block)
             size += len(block)
-        if len(parts) > 1:
-            self._text = b"".join(parts)
+        self._text = b"".join(parts) if len(parts) > 1 else text
 
     def _invalid(self, problem: object) -> CloudTrailFileError:
         return CloudTrailFileError(self._path, f"not valid JSON ({problem})")
@@ -468,7 +475,22 @@ def _utf8_length(text: str, end: int) -> int:
     return end if head.isascii() else len(head.encode("utf-8", "surrogatepass"))
 
 
-_json_decoder = json.JSONDecoder()
+class _LongInteger:
+    """An integer too long for ``int`` (Python refuses 4,300 digits and more): no field a
+    record is judged by is an integer, so it only makes that field malformed, as msgspec,
+    which skips the fields it does not read, leaves it."""
+
+    __slots__ = ()
+
+
+_LONG_INTEGER = _LongInteger()
+
+
+def _integer(text: str) -> Any:
+    return int(text) if len(text) < 4000 else _LONG_INTEGER
+
+
+_json_decoder = json.JSONDecoder(parse_int=_integer)
 
 
 # ---- records -------------------------------------------------------------------------------------
@@ -749,6 +771,15 @@ def scan_file(
     fast = decoder == "msgspec"
     if fast and msgspec is None:
         raise MockConfigurationError("the msgspec decoder needs msgspec (pip install msgspec)")
+    try:
+        return _scan_file(path, fast, scanner, each_batch)
+    except OSError as error:  # gone since it was listed, unreadable, not a file
+        raise CloudTrailFileError(path, f"cannot be read ({error.strerror or error})") from error
+
+
+def _scan_file(
+    path: Path, fast: bool, scanner: Scanner, each_batch: Callable[[Scanned], None] | None
+) -> Scanned | None:
     scanned: Scanned | None = Scanned()
     try:
         with _open(path) as stream:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -510,3 +511,51 @@ def test_an_organizations_report_reads_accesses_loaded_for_its_accounts(
         for namespace, (micros, _region) in by_service.items():
             services[namespace] = max(services.get(namespace, 0), micros)
     assert {namespace: packed >> REGION_BITS for namespace, packed in latest.items()} == services
+
+
+# ---- what a file may hold that no decoder should trip on -----------------------------------------
+
+
+def test_whitespace_between_records_is_not_held(
+    access_mock: AccessMock, principals: None, decoder: str, tmp_path: Path, small_blocks: None
+) -> None:
+    records = make_records(3)
+    text = '{"Records": [' + " " * 20_000 + json.dumps(records[0]) + "," + "\n" * 20_000
+    text += ",".join(json.dumps(record) for record in records[1:]) + " " * 5_000 + "]}"
+    expected_counts, expected = _reference(access_mock, records)
+    loaded = access_mock.load_cloudtrail(write(tmp_path / "spaced.json.gz", text))
+    assert _counts(loaded) == _counts(expected_counts)
+    assert snapshot(access_mock) == expected
+
+
+def test_an_integer_too_long_for_python_is_read_the_same_by_every_decoder(
+    access_mock: AccessMock, principals: None, decoder: str, tmp_path: Path
+) -> None:
+    """Python refuses to convert 4,300 digits and more; in a field no record is judged by it
+    changes nothing, in one that is it makes the record malformed."""
+    records = make_records(4)
+    long_integer = "1" + "0" * 5000
+    records[1]["requestParameters"] = {"count": "LONG"}
+    records[2]["eventTime"] = "LONG"
+    text = json.dumps({"Records": records}).replace('"LONG"', long_integer)
+    loaded = access_mock.load_cloudtrail(write(tmp_path / "long.json.gz", text))
+    # record 0 is a console sign-in (skipped), 1 and 3 are taken, 2 is malformed
+    assert (int(loaded), loaded.skipped, loaded.malformed) == (2, 1, 1)
+
+
+def test_a_file_gone_since_it_was_listed_is_a_cloudtrail_file_error(
+    access_mock: AccessMock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = write(tmp_path / "gone.json.gz", json.dumps({"Records": []}))
+    listed = cloudtrail.log_files(tmp_path)
+    log.unlink()
+    monkeypatch.setattr(cloudtrail, "log_files", lambda path: listed)
+    with pytest.raises(CloudTrailFileError, match="cannot be read"):
+        access_mock.load_cloudtrail(tmp_path)
+
+
+def test_a_fifo_or_a_broken_link_in_a_folder_is_not_a_log_file(tmp_path: Path) -> None:
+    write(tmp_path / "real.json", json.dumps({"Records": []}), gz=False)
+    os.mkfifo(tmp_path / "pipe.json")
+    os.symlink(tmp_path / "nowhere", tmp_path / "broken.json.gz")
+    assert cloudtrail.log_files(tmp_path) == [tmp_path / "real.json"]

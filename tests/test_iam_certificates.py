@@ -230,3 +230,37 @@ def test_the_credential_report_shows_signing_certificates(access_mock: AccessMoc
     alice = rows["alice"]
     assert alice["cert_1_active"] == "false" and alice["cert_2_active"] == "true"
     assert alice["cert_1_last_rotated"] == alice["cert_2_last_rotated"] == "2027-06-01T00:00:00+00:00"
+
+
+def _certificate(not_before: datetime, not_after: datetime) -> str:
+    """A self-signed certificate made here (cryptography comes with moto, in the test extra)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dates.example.com")])
+    built = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(1).not_valid_before(not_before).not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+    return built.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_two_digit_years_are_read_as_rfc_5280_says(iam: Any) -> None:
+    """UTCTime holds years 1950 to 2049: "50" is 1950, "49" is 2049."""
+    iam.create_user(UserName="alice")
+    current = _certificate(datetime(1950, 1, 1, tzinfo=timezone.utc), datetime(2049, 12, 31, tzinfo=timezone.utc))
+    assert iam.upload_signing_certificate(UserName="alice", CertificateBody=current)["Certificate"]["Status"] == "Active"
+    long_gone = _certificate(datetime(1951, 1, 1, tzinfo=timezone.utc), datetime(1955, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(ClientError) as raised:
+        iam.upload_signing_certificate(UserName="alice", CertificateBody=long_gone)
+    assert "no longer valid" in raised.value.response["Error"]["Message"]
+
+
+def test_a_chain_of_unfinished_blocks_is_malformed(iam: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        _upload(iam, CertificateChain="-----BEGIN CERTIFICATE-----\n" * 5000)
+    assert _code(raised) == "MalformedCertificate"

@@ -3,6 +3,7 @@ against what ssh-keygen printed for the same key (key_material.py)."""
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -163,3 +164,30 @@ def test_all_users_lists_every_users_credentials(iam: Any) -> None:
     iam.create_service_specific_credential(UserName="alice", ServiceName="codecommit.amazonaws.com")
     everyone = iam.list_service_specific_credentials(AllUsers=True)["ServiceSpecificCredentials"]
     assert [c["UserName"] for c in everyone] == ["alice", "bob"]
+
+
+def test_all_users_and_a_user_name_together_are_refused(iam: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        iam.list_service_specific_credentials(AllUsers=True, UserName="alice")
+    assert _code(raised) == "ValidationError"
+
+
+def test_a_pem_key_whose_modulus_reads_as_negative_is_invalid(iam: Any) -> None:
+    """DER integers are two's complement: a modulus written without its leading zero byte
+    is negative, which is no RSA key (the SubjectPublicKeyInfo is built here by hand)."""
+    blob = base64.b64decode(SSH_RSA.split()[1])
+    modulus = blob[-256:]  # the ssh-rsa blob ends with the 2,048-bit modulus
+    assert modulus[0] & 0x80
+
+    def der(tag: int, content: bytes) -> bytes:
+        size = len(content)
+        head = bytes([size]) if size < 0x80 else bytes([0x82]) + size.to_bytes(2, "big")
+        return bytes([tag]) + head + content
+
+    rsa = der(0x30, der(0x02, modulus) + der(0x02, b"\x01\x00\x01"))
+    algorithm = der(0x30, der(0x06, bytes.fromhex("2a864886f70d010101")) + b"\x05\x00")
+    spki = der(0x30, algorithm + der(0x03, b"\x00" + rsa))
+    body = "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(spki).decode() + "\n-----END PUBLIC KEY-----\n"
+    with pytest.raises(ClientError) as raised:
+        iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=body)
+    assert _code(raised) == "InvalidPublicKey"

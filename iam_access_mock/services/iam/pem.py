@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import struct
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-_PEM = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)\r?\n?-----END \1-----", re.DOTALL
-)
 _RSA_ALGORITHM = bytes.fromhex("2a864886f70d010101")  # 1.2.840.113549.1.1.1, rsaEncryption
 _SEQUENCE, _INTEGER, _BIT_STRING, _OCTET_STRING, _OID = 0x30, 0x02, 0x03, 0x04, 0x06
 _UTC_TIME, _GENERALIZED_TIME = 0x17, 0x18
@@ -29,16 +25,28 @@ class DerError(ValueError):
 
 def pem_blocks(text: str, labels: tuple[str, ...]) -> list[bytes]:
     """The DER of each PEM block in ``text`` whose label is one of ``labels``, in order;
-    DerError when there is none, or one is not base64."""
-    found = []
-    for match in _PEM.finditer(text):
-        if match.group(1) not in labels:
-            continue
-        body = "".join(match.group(2).split())
-        try:
-            found.append(base64.b64decode(body, validate=True))
-        except (binascii.Error, ValueError):
-            raise DerError("not base64") from None
+    DerError when there is none, or one is not base64. One pass: a BEGIN line without its
+    END ends the scan (no pattern backtracks over the rest of the text)."""
+    found, at = [], 0
+    while True:
+        begin = text.find("-----BEGIN ", at)
+        if begin < 0:
+            break
+        label_end = text.find("-----", begin + 11)
+        if label_end < 0:
+            break
+        label = text[begin + 11 : label_end]
+        end_marker = f"-----END {label}-----"
+        end = text.find(end_marker, label_end + 5)
+        if end < 0:
+            break
+        if label in labels:
+            body = "".join(text[label_end + 5 : end].split())
+            try:
+                found.append(base64.b64decode(body, validate=True))
+            except (binascii.Error, ValueError):
+                raise DerError("not base64") from None
+        at = end + len(end_marker)
     if not found:
         raise DerError("no PEM block")
     return found
@@ -88,7 +96,9 @@ def _time(data: bytes, element: tuple[int, int, int]) -> datetime:
     text = data[start:end].decode("ascii", "replace")
     try:
         if tag == _UTC_TIME and len(text) == 13 and text.endswith("Z"):
-            when = datetime.strptime(text, "%y%m%d%H%M%SZ")
+            # RFC 5280: two-digit years from 50 are 19YY, the others 20YY.
+            century = "19" if text[:2] >= "50" else "20"
+            when = datetime.strptime(century + text, "%Y%m%d%H%M%SZ")
         elif tag == _GENERALIZED_TIME and len(text) == 15 and text.endswith("Z"):
             when = datetime.strptime(text, "%Y%m%d%H%M%SZ")
         else:
@@ -118,7 +128,13 @@ def _rsa_public(data: bytes, spki: tuple[int, int, int]) -> tuple[int, int] | No
     numbers = _children(data, *_expect(key[0], _SEQUENCE))
     if len(numbers) != 2:
         raise DerError("bad RSA key")
-    return _integer(data, numbers[0]), _integer(data, numbers[1])
+    return _positive(_integer(data, numbers[0])), _positive(_integer(data, numbers[1]))
+
+
+def _positive(number: int) -> int:
+    if number <= 0:
+        raise DerError("not a positive integer")
+    return number
 
 
 @dataclass(frozen=True)
@@ -210,7 +226,9 @@ def ssh_rsa_key(text: str) -> tuple[int, int]:
     parts = _ssh_strings(blob)
     if len(parts) != 3 or parts[0] != b"ssh-rsa":
         raise DerError("not an RSA key")
-    return int.from_bytes(parts[2], "big"), int.from_bytes(parts[1], "big")
+    if not parts[1] or not parts[2] or parts[1][0] & 0x80 or parts[2][0] & 0x80:
+        raise DerError("not positive")  # mpints are two's complement
+    return _positive(int.from_bytes(parts[2], "big")), _positive(int.from_bytes(parts[1], "big"))
 
 
 def pem_rsa_key(der: bytes) -> tuple[int, int]:

@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from ...errors import LimitExceeded, NoSuchEntity, ServiceError
+from ...errors import LimitExceeded, NoSuchEntity, ServiceError, ValidationError
 from ...identity import new_id
 from ...pagination import paginate
 from ...service import RequestContext
@@ -249,6 +249,8 @@ def list_service_specific_credentials(ctx: RequestContext, params: dict[str, Any
     if service is not None and service not in PASSWORD_SERVICES + API_KEY_SERVICES:
         raise _error("NotSupportedService", f"The service {service} is not supported.", 404)
     if params.get("AllUsers"):
+        if params.get("UserName") is not None:  # documented: not both
+            raise ValidationError("AllUsers cannot be specified together with UserName.")
         users = sorted(store.users.values(), key=lambda user: user.name.lower())
     else:
         owner = named_or_caller(ctx, params)
