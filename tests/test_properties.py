@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 from botocore.model import OperationModel, Shape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from key_material import CERTIFICATE, KEY, OTHER_CERTIFICATE, SSH_PEM, SSH_RSA
 from support import ACCOUNT, ALICE, TRUST_ROOT, allow, generate, raw_client, sends_lone_surrogates
 
 from iam_access_mock import mock_access
@@ -92,6 +93,13 @@ SEEDS: dict[str, list[Any]] = {
     "NewPath": ["/team/"],
     "PathPrefix": ["/", "/team/"],
     "RoleSessionName": ["session"],
+    "ServerCertificateName": ["web"],
+    "NewServerCertificateName": ["web-2"],
+    "CertificateBody": [CERTIFICATE, OTHER_CERTIFICATE],
+    "PrivateKey": [KEY],
+    "CertificateChain": [OTHER_CERTIFICATE],
+    "SSHPublicKeyBody": [SSH_RSA, SSH_PEM],
+    "ServiceName": ["codecommit.amazonaws.com", "cassandra.amazonaws.com", "bedrock.amazonaws.com"],
 }
 # Text that is hostile to a wire format or a parser.
 HOSTILE_TEXT = [
@@ -330,8 +338,9 @@ def modeled_codes(operation: OperationModel) -> set[str]:
     return codes
 
 
-def seed(iam: Any) -> tuple[list[str], list[str]]:
-    """Entities for the seeded names to find; the JobId of a job for alice, her key's id."""
+def seed(iam: Any) -> dict[str, list[str]]:
+    """Entities for the seeded names to find; the seeds only known once they exist: the JobId
+    of a job for alice, the ids of her access key and other credentials."""
     iam.create_user(UserName="alice", Path="/team/", Tags=[{"Key": "k", "Value": "v"}])
     iam.create_user(UserName="bob")
     iam.create_group(GroupName="devs")
@@ -341,7 +350,21 @@ def seed(iam: Any) -> tuple[list[str], list[str]]:
     iam.attach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
     iam.put_role_policy(RoleName="r1", PolicyName="inline", PolicyDocument=allow("iam:GetUser"))
     key = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
-    return [generate(iam)], [key]
+    iam.upload_server_certificate(ServerCertificateName="web", CertificateBody=CERTIFICATE, PrivateKey=KEY)
+    certificate = iam.upload_signing_certificate(UserName="alice", CertificateBody=CERTIFICATE)
+    ssh_key = iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=SSH_RSA)
+    credential = iam.create_service_specific_credential(
+        UserName="alice", ServiceName="codecommit.amazonaws.com"
+    )
+    return {
+        "JobId": [generate(iam)],
+        "AccessKeyId": [key],
+        "CertificateId": [certificate["Certificate"]["CertificateId"]],
+        "SSHPublicKeyId": [ssh_key["SSHPublicKey"]["SSHPublicKeyId"]],
+        "ServiceSpecificCredentialId": [
+            credential["ServiceSpecificCredential"]["ServiceSpecificCredentialId"]
+        ],
+    }
 
 
 def read_back(iam: Any, *, full: bool = False) -> None:
@@ -354,6 +377,12 @@ def read_back(iam: Any, *, full: bool = False) -> None:
         iam.list_roles()
         iam.list_groups()
         iam.list_policies(Scope="Local")
+        for metadata in iam.list_server_certificates()["ServerCertificateMetadataList"]:
+            iam.get_server_certificate(ServerCertificateName=metadata["ServerCertificateName"])
+        iam.list_service_specific_credentials(AllUsers=True)
+        for user in iam.list_users()["Users"]:
+            iam.list_signing_certificates(UserName=user["UserName"])
+            iam.list_ssh_public_keys(UserName=user["UserName"])
 
 
 @pytest.fixture(scope="module")
@@ -368,7 +397,7 @@ def module_clients() -> dict[str, Any]:
 def clients(module_clients: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The clients, on a new world holding the seeded entities."""
     with mock_access():
-        SEEDS["JobId"], SEEDS["AccessKeyId"] = seed(module_clients["iam"])
+        SEEDS.update(seed(module_clients["iam"]))
         yield module_clients
 
 

@@ -2,8 +2,9 @@
 
 Certificate bodies are PEM, read as far as IAM checks them (``pem``): a body that is not an
 X.509 certificate is MalformedCertificate, an expired one is refused, and a private key
-whose RSA modulus differs from the certificate's is KeyPairMismatch (keys of other
-algorithms are not compared: rule chosen). Expiration is the certificate's own notAfter.
+whose RSA modulus differs from the certificate's, or that is RSA where the certificate's key
+is not (or the reverse), is KeyPairMismatch; an EC key is not compared with an EC
+certificate (rule chosen). Expiration is the certificate's own notAfter.
 """
 
 from __future__ import annotations
@@ -121,7 +122,9 @@ def upload_server_certificate(ctx: RequestContext, params: dict[str, Any]) -> di
                 read_certificate(block)
         except DerError:
             raise _error("MalformedCertificate", "Unable to parse certificate chain.") from None
-    if modulus is not None and certificate.rsa_modulus is not None and modulus != certificate.rsa_modulus:
+    # RSA against RSA compares the moduli; an RSA key with a certificate of another algorithm
+    # (or the reverse) cannot match; two non-RSA keys (EC) are not compared (rule chosen).
+    if modulus != certificate.rsa_modulus:
         raise _error("KeyPairMismatch", "The public key certificate and the private key do not match.")
     stored = ServerCertificate(
         name,

@@ -216,7 +216,9 @@ def _credential_dict(
 
 @provider.handles("CreateServiceSpecificCredential")
 def create_service_specific_credential(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The password (or API key) is in this answer and Reset's only."""
+    """The password (or API key) is in this answer and Reset's only. CredentialAgeDays is
+    honoured for every service (rule chosen: AWS documents it for API keys only, and its
+    answer for a password credential is not recorded)."""
     user = require_user(ctx.store, params["UserName"])
     service = params["ServiceName"]
     if service not in PASSWORD_SERVICES + API_KEY_SERVICES:
