@@ -11,6 +11,7 @@ API::
     allowed_services([policy, ...]) -> ["ec2", "s3"]  # report: the policies together
     allowed_actions([policy, ...], "s3") -> {"GetObject", ...}   # report, one service
     allowed_tracked_actions([policy, ...], "iam") -> ("GetUser",)   # ... that IAM tracks
+    tracked_actions_by_service([policy, ...]) -> {"iam": ("GetUser",), ...}  # every listed one
     policy_grants(policy, "s3") -> bool               # ListPoliciesGrantingServiceAccess
 
 Matching, both rules. ``Action``/``NotAction`` patterns are ``*`` or ``service:action`` with
@@ -66,10 +67,11 @@ of one action (s3:GetObject on *), on narrower resources (bucket-a/*, arn:aws:s3
 condition, with NotResource, or in another policy leaves the policy listed.
 
 Speed: a compiled policy is cached per document text and keeps its patterns and per-service
-expansions; results are cached per tuple of compiled policies. A service allowed whole (``*``
-or ``S:*`` on ``Resource`` "*") that no Deny touches, or denied whole (a Deny of ``*``/``S:*``
-on ``Resource`` "*"), is decided without reading its actions: an allow-all policy needs no
-action catalogue at all.
+expansions; results are cached per tuple of compiled policies. Keys are contents, never a
+policy's name or ARN: a caller reads the documents that apply now, so an edited policy meets
+a new key, not a stale answer. A service allowed whole (``*`` or ``S:*`` on ``Resource`` "*")
+that no Deny touches, or denied whole (a Deny of ``*``/``S:*`` on ``Resource`` "*"), is
+decided without reading its actions: an allow-all policy needs no action catalogue at all.
 
 Bounded work, whatever the documents hold (issue 8; their size is bounded by IAM's quotas):
 action patterns are matched without backtracking (``policy.wildcard``: a text shorter than a
@@ -85,6 +87,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from .. import bounded_json
@@ -666,6 +669,20 @@ def _allowed_tracked_actions(policies: tuple[CompiledPolicy, ...], namespace: st
         return tracked  # every action is allowed: the catalogue need not be read (issue 11)
     allowed = {name.lower() for name in _allowed_actions(policies, namespace)}
     return tuple(name for name in tracked if name.lower() in allowed)
+
+
+def tracked_actions_by_service(policies: Iterable[CompiledPolicy]) -> Mapping[str, tuple[str, ...]]:
+    """Each service a report on these policies lists -> its allowed tracked actions, in
+    namespace order: an action-level report's rows in one look-up (cached per set of policies,
+    which are cached per document text, so a changed policy is a new key)."""
+    return _tracked_actions_by_service(tuple(dict.fromkeys(policies)))
+
+
+@lru_cache(maxsize=256)
+def _tracked_actions_by_service(policies: tuple[CompiledPolicy, ...]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType(
+        {namespace: _allowed_tracked_actions(policies, namespace) for namespace in _allowed_services(policies)}
+    )
 
 
 def _allowed_whole(namespace: str, allows: Sequence[_Statement], denies: Sequence[_Statement]) -> bool:

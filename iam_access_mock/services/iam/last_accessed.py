@@ -10,27 +10,33 @@ Times. ``LastAuthenticated``, ``LastAccessedTime`` and an entity's ``LastAuthent
 are truncated to the minute (inferred: every LastAuthenticated AWS has published ends in
 ``:00``); comparisons and the most-recent-first order use the full recorded time.
 
-Cost. A report reads each counted entity's activity once (O(entities x services it
-accessed)) and the services and tracked actions its policies allow from the evaluator's
-caches, so a 1,000-member group or an allow-all role is generated in milliseconds.
+Cost. A report reads each counted entity's activity once (O(entities x services and
+actions it accessed)), comparing the index's packed values as they are, and takes the
+services and tracked actions its policies allow from the evaluator in one look-up. That
+look-up is cached per set of compiled policies, and a compiled policy per document text: the
+policies that apply are read from the store at every Generate, so a changed document,
+default version, attachment or membership is a new key and nothing cached can be stale. A
+1,000-member group at action level is generated in about 40 ms, an allow-all role in 20 ms
+(benchmarks/bench_reports.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
-from ...activity import REGION_BITS, ActivityIndex, micros_since_epoch
+from ...activity import REGION_BITS, micros_since_epoch
 from ...errors import AccessDenied, InvalidInput, NoSuchEntity, ServiceError, ValidationError
 from ...jobs import Job
 from ...pagination import encode_marker, marker_index, paginate
 from ...policy import catalogue
 from ...policy.evaluator import (
     allowed_services,
-    allowed_tracked_actions,
     compile_policy,
     policy_grants,
+    tracked_actions_by_service,
 )
 from ...service import RequestContext
 from . import provider
@@ -45,6 +51,7 @@ ENTITIES_PAGE = 100  # documented default; AWS was never observed past it
 GRANTS_PAGE_POLICIES = 1000  # rule chosen: AWS's threshold was never reached in observations
 
 Target = User | Group | Role | ManagedPolicy
+_SAME_TIME = (1 << REGION_BITS) - 1  # packed | _SAME_TIME: the greatest value of that time
 
 
 # ---- ARN resolution ---------------------------------------------------------------------
@@ -217,62 +224,83 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
     activity = ctx.world.activity
     account = ctx.account_id
     compiled = [compile_policy(source.document) for source in _report_policies(store, target)]
-    listed = allowed_services(compiled)
+    action_level = granularity == "ACTION_LEVEL"
+    tracked_by_service = tracked_actions_by_service(compiled) if action_level else None
+    listed = (
+        list(tracked_by_service) if tracked_by_service is not None else allowed_services(compiled)
+    )
     listed_set = frozenset(listed)
     entities = _report_entities(store, target)
-    action_level = granularity == "ACTION_LEVEL"
 
-    # The index's packed values (time above region), compared by time; unpacked only for
-    # the answers. On equal times the entity listed first stays (the comparison is strict).
-    oldest_micros = micros_since_epoch(ctx.world.clock.now() - TRACKING_PERIOD)
+    # The index's packed values (time above region) are compared as they are, with no
+    # arithmetic per access: an access is old when its value is below ``oldest``; a later one
+    # is one whose value exceeds the best's ``| _SAME_TIME`` (the greatest value of that
+    # time), so on equal times the entity listed first stays. Unpacked only for the answers.
+    # Never below 0: recorded times are from 1970 on, so -1 stands for "none" (the clock may
+    # be early in 1970, when the period starts before it).
+    oldest = max(0, micros_since_epoch(ctx.world.clock.now() - TRACKING_PERIOD) << REGION_BITS)
     accessed: dict[str, dict[int, float]] = {}
-    latest: dict[str, tuple[int, int, int]] = {}  # namespace -> (micros, packed, position)
-    latest_actions: dict[tuple[str, str], tuple[int, int, int]] = {}  # (namespace, action lower)
+    # namespace -> the best's value | _SAME_TIME, and the best: (packed, position in entities)
+    latest: dict[str, int] = {}
+    latest_seen: dict[str, tuple[int, int]] = {}
+    # The same per action key ("s3:getobject"), of any service: only the listed services'
+    # tracked actions are read. The tracking period is applied to the best alone: it is in
+    # the period unless every access is before it.
+    latest_actions: dict[str, int] = {}
+    latest_actions_seen: dict[str, tuple[int, int]] = {}
+    best_action = latest_actions.get
     for position, entity in enumerate(entities):
         record = activity.record_of(account, entity.unique_id)
         if record is None:
             continue
         for namespace, packed in record.services.items():
-            micros = packed >> REGION_BITS
-            if micros < oldest_micros or namespace not in listed_set:
+            if packed < oldest or namespace not in listed_set:
                 continue
-            accessed.setdefault(namespace, {})[position] = micros / 1e6
-            best = latest.get(namespace)
-            if best is None or micros > best[0]:
-                latest[namespace] = (micros, packed, position)
+            used = accessed.get(namespace)
+            if used is None:
+                used = accessed[namespace] = {}
+            used[position] = (packed >> REGION_BITS) / 1e6
+            if packed > latest.get(namespace, -1):
+                latest[namespace] = packed | _SAME_TIME
+                latest_seen[namespace] = (packed, position)
         if action_level:
             for key, packed in record.actions.items():
-                micros = packed >> REGION_BITS
-                if micros < oldest_micros:
-                    continue
-                namespace, _, name = key.partition(":")
-                if namespace not in listed_set:
-                    continue
-                action_key = (namespace, name)
-                best = latest_actions.get(action_key)
-                if best is None or micros > best[0]:
-                    latest_actions[action_key] = (micros, packed, position)
+                if packed > best_action(key, -1):
+                    latest_actions[key] = packed | _SAME_TIME
+                    latest_actions_seen[key] = (packed, position)
 
     names = catalogue.service_names()
     rows: list[dict[str, Any]] = []
     for namespace in listed:
         row: dict[str, Any] = {"ServiceName": names[namespace], "ServiceNamespace": namespace}
-        best = latest.get(namespace)
-        if best is not None:
-            seen = activity.unpack(best[1])
+        if namespace in latest_seen:
+            packed, position = latest_seen[namespace]
+            seen = activity.unpack(packed)
             row["LastAuthenticated"] = _at_minute(seen.timestamp)
-            row["LastAuthenticatedEntity"] = entities[best[2]].arn
+            row["LastAuthenticatedEntity"] = entities[position].arn
             row["LastAuthenticatedRegion"] = seen.region
         row["TotalAuthenticatedEntities"] = len(accessed.get(namespace, ()))
-        if action_level:
-            tracked = allowed_tracked_actions(compiled, namespace)
+        if tracked_by_service is not None:
+            tracked = tracked_by_service[namespace]
             if tracked:
-                row["TrackedActionsLastAccessed"] = [
-                    _tracked_entry(
-                        action, latest_actions.get((namespace, action.lower())), entities, activity
+                keys = _tracked_keys(namespace)
+                entries: list[dict[str, Any]] = []
+                for action in tracked:
+                    key = keys[action]
+                    if best_action(key, -1) < oldest:  # never, or only before the period
+                        entries.append({"ActionName": action})  # just its name (observed)
+                        continue
+                    packed, position = latest_actions_seen[key]
+                    seen = activity.unpack(packed)
+                    entries.append(
+                        {
+                            "ActionName": action,
+                            "LastAccessedEntity": entities[position].arn,
+                            "LastAccessedTime": _at_minute(seen.timestamp),
+                            "LastAccessedRegion": seen.region,
+                        }
                     )
-                    for action in tracked
-                ]
+                row["TrackedActionsLastAccessed"] = entries
         rows.append(row)
     frozen = tuple(
         ReportEntity(entity.unique_id, "USER" if isinstance(entity, User) else "ROLE", entity.arn)
@@ -285,21 +313,11 @@ def build_report(ctx: RequestContext, target: Target, granularity: str) -> Servi
     return ServiceReport(granularity, source, rows, frozen, listed_set, accessed)
 
 
-def _tracked_entry(
-    action: str,
-    best: tuple[int, int, int] | None,
-    entities: list[User | Role],
-    activity: ActivityIndex,
-) -> dict[str, Any]:
-    """One TrackedActionsLastAccessed entry; an unused action is just {ActionName} (observed)."""
-    if best is None:
-        return {"ActionName": action}
-    seen = activity.unpack(best[1])
+@cache
+def _tracked_keys(namespace: str) -> dict[str, str]:
+    """Each tracked action of a service -> its activity index key ("s3:getobject")."""
     return {
-        "ActionName": action,
-        "LastAccessedEntity": entities[best[2]].arn,
-        "LastAccessedTime": _at_minute(seen.timestamp),
-        "LastAccessedRegion": seen.region,
+        action: f"{namespace}:{action}".lower() for action in catalogue.tracked_actions(namespace)
     }
 
 
