@@ -309,9 +309,6 @@ class ActivityIndex:
             self._action_names.setdefault(key, display)
         return key
 
-    def pack(self, micros: int, region: str) -> int:
-        return micros << REGION_BITS | self.region_id(region)
-
     def _unpack(self, packed: int) -> LastAccess:
         return LastAccess((packed >> REGION_BITS) / 1e6, self._regions[packed & _REGION_MASK])
 

@@ -605,13 +605,6 @@ class Scanned:
     def __len__(self) -> int:
         return len(self.micros)
 
-    def __getstate__(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(self.__slots__, state):
-            setattr(self, name, value)
-
 
 class Scanner:
     """Judges the records of one file without the world: each distinct principal ARN, event

@@ -20,7 +20,7 @@ from key_material import (
     OTHER_KEY,
     SHORT_CERTIFICATE,
 )
-from support import ACCOUNT
+from support import ACCOUNT, error_of
 
 from iam_access_mock.handle import AccessMock
 
@@ -33,9 +33,6 @@ def iam(access_mock: AccessMock) -> Any:
     access_mock.clock.set(NOW)
     return boto3.client("iam")
 
-
-def _code(raised: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(raised.value.response["Error"]["Code"])
 
 
 def _upload(iam: Any, name: str = "web", **extra: Any) -> dict[str, Any]:
@@ -85,13 +82,13 @@ def test_update_renames_and_moves_and_refuses_a_taken_name(iam: Any) -> None:
     _upload(iam, "taken")
     with pytest.raises(ClientError) as raised:
         iam.update_server_certificate(ServerCertificateName="old", NewServerCertificateName="TAKEN")
-    assert _code(raised) == "EntityAlreadyExists"
+    assert error_of(raised)[0] == "EntityAlreadyExists"
     iam.update_server_certificate(ServerCertificateName="old", NewServerCertificateName="new", NewPath="/p/")
     metadata = iam.get_server_certificate(ServerCertificateName="new")["ServerCertificate"]["ServerCertificateMetadata"]
     assert metadata["Arn"] == f"arn:aws:iam::{ACCOUNT}:server-certificate/p/new"
     with pytest.raises(ClientError) as raised:
         iam.get_server_certificate(ServerCertificateName="old")
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
     assert raised.value.response["Error"]["Message"] == "The Server Certificate with name old cannot be found."
 
 
@@ -103,7 +100,7 @@ def test_delete_and_the_account_summary_count(iam: Any) -> None:
     assert iam.get_account_summary()["SummaryMap"]["ServerCertificates"] == 1
     with pytest.raises(ClientError) as raised:
         iam.delete_server_certificate(ServerCertificateName="one")
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
 
 
 def test_tags_of_a_server_certificate(iam: Any) -> None:
@@ -113,7 +110,7 @@ def test_tags_of_a_server_certificate(iam: Any) -> None:
     assert iam.list_server_certificate_tags(ServerCertificateName="tagged")["Tags"] == [{"Key": "b", "Value": "2"}]
     with pytest.raises(ClientError) as raised:
         iam.list_server_certificate_tags(ServerCertificateName="missing")
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
 
 
 @pytest.mark.parametrize(
@@ -136,7 +133,7 @@ def test_what_upload_refuses_changes_nothing(iam: Any, body: str, key: str, chai
     extra = {} if chain is None else {"CertificateChain": chain}
     with pytest.raises(ClientError) as raised:
         iam.upload_server_certificate(ServerCertificateName="bad", CertificateBody=body, PrivateKey=key, **extra)
-    assert _code(raised) == code
+    assert error_of(raised)[0] == code
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert iam.list_server_certificates()["ServerCertificateMetadataList"] == []
 
@@ -144,11 +141,11 @@ def test_what_upload_refuses_changes_nothing(iam: Any, body: str, key: str, chai
 def test_a_certificate_not_yet_valid_is_refused(iam: Any) -> None:
     with pytest.raises(ClientError) as raised:  # valid from 2030
         iam.upload_signing_certificate(UserName="nobody-needed", CertificateBody=LATER_CERTIFICATE)
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
     iam.create_user(UserName="alice")
     with pytest.raises(ClientError) as raised:
         iam.upload_signing_certificate(UserName="alice", CertificateBody=LATER_CERTIFICATE)
-    assert _code(raised) == "InvalidCertificate"
+    assert error_of(raised)[0] == "InvalidCertificate"
     assert "Not Before" in raised.value.response["Error"]["Message"]
 
 
@@ -156,12 +153,12 @@ def test_the_name_is_unique_regardless_of_case_and_the_quota_is_20(iam: Any) -> 
     _upload(iam, "Web")
     with pytest.raises(ClientError) as raised:
         _upload(iam, "wEB")
-    assert _code(raised) == "EntityAlreadyExists"
+    assert error_of(raised)[0] == "EntityAlreadyExists"
     for index in range(19):
         _upload(iam, f"c{index}")
     with pytest.raises(ClientError) as raised:
         _upload(iam, "one-more")
-    assert _code(raised) == "LimitExceeded"
+    assert error_of(raised)[0] == "LimitExceeded"
 
 
 # ---- signing certificates ------------------------------------------------------------------------
@@ -180,7 +177,7 @@ def test_a_users_signing_certificates_upload_list_update_delete(iam: Any) -> Non
     assert iam.list_signing_certificates(UserName="alice")["Certificates"][0]["Status"] == "Inactive"
     with pytest.raises(ClientError) as raised:
         iam.delete_user(UserName="alice")
-    assert _code(raised) == "DeleteConflict"
+    assert error_of(raised)[0] == "DeleteConflict"
     for certificate in (first, second):
         iam.delete_signing_certificate(UserName="alice", CertificateId=certificate["CertificateId"])
     assert iam.list_signing_certificates(UserName="alice")["Certificates"] == []
@@ -192,25 +189,25 @@ def test_signing_certificate_errors(iam: Any) -> None:
     iam.create_user(UserName="bob")
     with pytest.raises(ClientError) as raised:
         iam.upload_signing_certificate(UserName="nobody", CertificateBody=CERTIFICATE)
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
     with pytest.raises(ClientError) as raised:
         iam.upload_signing_certificate(UserName="alice", CertificateBody="junk")
-    assert _code(raised) == "MalformedCertificate"
+    assert error_of(raised)[0] == "MalformedCertificate"
     with pytest.raises(ClientError) as raised:
         iam.upload_signing_certificate(UserName="alice", CertificateBody=SHORT_CERTIFICATE)
-    assert _code(raised) == "InvalidCertificate"
+    assert error_of(raised)[0] == "InvalidCertificate"
     iam.upload_signing_certificate(UserName="alice", CertificateBody=CERTIFICATE)
     with pytest.raises(ClientError) as raised:  # the same certificate, anywhere in the account
         iam.upload_signing_certificate(UserName="bob", CertificateBody=CERTIFICATE)
-    assert _code(raised) == "DuplicateCertificate"
+    assert error_of(raised)[0] == "DuplicateCertificate"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
     iam.upload_signing_certificate(UserName="alice", CertificateBody=OTHER_CERTIFICATE)
     with pytest.raises(ClientError) as raised:
         iam.upload_signing_certificate(UserName="alice", CertificateBody=SHORT_CERTIFICATE)
-    assert _code(raised) == "LimitExceeded"  # the quota, 2, is checked first
+    assert error_of(raised)[0] == "LimitExceeded"  # the quota, 2, is checked first
     with pytest.raises(ClientError) as raised:
         iam.update_signing_certificate(UserName="bob", CertificateId="A" * 24, Status="Active")
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
     assert raised.value.response["Error"]["Message"] == f"The Certificate with id {'A' * 24} cannot be found."
 
 
@@ -263,4 +260,4 @@ def test_two_digit_years_are_read_as_rfc_5280_says(iam: Any) -> None:
 def test_a_chain_of_unfinished_blocks_is_malformed(iam: Any) -> None:
     with pytest.raises(ClientError) as raised:
         _upload(iam, CertificateChain="-----BEGIN CERTIFICATE-----\n" * 5000)
-    assert _code(raised) == "MalformedCertificate"
+    assert error_of(raised)[0] == "MalformedCertificate"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from key_material import SSH_ED25519, SSH_FINGERPRINT, SSH_PEM, SSH_RSA, SSH_RSA_1024
-from support import ACCOUNT
+from support import ACCOUNT, error_of
 
 from iam_access_mock.handle import AccessMock
 
@@ -25,9 +25,6 @@ def iam(access_mock: AccessMock) -> Any:
     client.create_user(UserName="alice")
     return client
 
-
-def _code(raised: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(raised.value.response["Error"]["Code"])
 
 
 # ---- SSH public keys ----------------------------------------------------------------------------
@@ -58,11 +55,11 @@ def test_ssh_keys_list_update_delete_and_block_deleting_the_user(iam: Any) -> No
     assert iam.list_ssh_public_keys(UserName="alice")["SSHPublicKeys"][0]["Status"] == "Inactive"
     with pytest.raises(ClientError) as raised:
         iam.delete_user(UserName="alice")
-    assert _code(raised) == "DeleteConflict"
+    assert error_of(raised)[0] == "DeleteConflict"
     iam.delete_ssh_public_key(UserName="alice", SSHPublicKeyId=key["SSHPublicKeyId"])
     with pytest.raises(ClientError) as raised:
         iam.get_ssh_public_key(UserName="alice", SSHPublicKeyId=key["SSHPublicKeyId"], Encoding="SSH")
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
     iam.delete_user(UserName="alice")
 
 
@@ -81,7 +78,7 @@ def test_ssh_keys_list_update_delete_and_block_deleting_the_user(iam: Any) -> No
 def test_ssh_keys_upload_refuses(iam: Any, body: str, code: str) -> None:
     with pytest.raises(ClientError) as raised:
         iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=body)
-    assert _code(raised) == code
+    assert error_of(raised)[0] == code
     assert iam.list_ssh_public_keys(UserName="alice")["SSHPublicKeys"] == []
 
 
@@ -89,13 +86,13 @@ def test_a_duplicate_key_and_unknown_users(iam: Any) -> None:
     iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=SSH_RSA)
     with pytest.raises(ClientError) as raised:
         iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=SSH_PEM)  # the same key
-    assert _code(raised) == "DuplicateSSHPublicKey"
+    assert error_of(raised)[0] == "DuplicateSSHPublicKey"
     with pytest.raises(ClientError) as raised:
         iam.upload_ssh_public_key(UserName="nobody", SSHPublicKeyBody=SSH_RSA)
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
     with pytest.raises(ClientError) as raised:
         iam.list_ssh_public_keys(UserName="nobody")
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
 
 
 # ---- service-specific credentials -----------------------------------------------------------------
@@ -121,7 +118,7 @@ def test_a_codecommit_credential_and_its_password_only_on_create_and_reset(iam: 
     assert iam.list_service_specific_credentials(UserName="alice")["ServiceSpecificCredentials"][0]["Status"] == "Inactive"
     with pytest.raises(ClientError) as raised:
         iam.delete_user(UserName="alice")
-    assert _code(raised) == "DeleteConflict"
+    assert error_of(raised)[0] == "DeleteConflict"
     iam.delete_service_specific_credential(
         UserName="alice", ServiceSpecificCredentialId=credential["ServiceSpecificCredentialId"]
     )
@@ -134,16 +131,16 @@ def test_two_per_service_a_filter_by_service_and_unsupported_services(iam: Any) 
         iam.create_service_specific_credential(UserName="alice", ServiceName=service)
     with pytest.raises(ClientError) as raised:
         iam.create_service_specific_credential(UserName="alice", ServiceName="codecommit.amazonaws.com")
-    assert _code(raised) == "LimitExceeded"
+    assert error_of(raised)[0] == "LimitExceeded"
     keyspaces = iam.list_service_specific_credentials(UserName="alice", ServiceName="cassandra.amazonaws.com")
     assert [c["ServiceName"] for c in keyspaces["ServiceSpecificCredentials"]] == ["cassandra.amazonaws.com"]
     with pytest.raises(ClientError) as raised:
         iam.create_service_specific_credential(UserName="alice", ServiceName="s3.amazonaws.com")
-    assert _code(raised) == "NotSupportedService"
+    assert error_of(raised)[0] == "NotSupportedService"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(ClientError) as raised:
         iam.reset_service_specific_credential(UserName="alice", ServiceSpecificCredentialId="ACCA" + "X" * 17)
-    assert _code(raised) == "NoSuchEntity"
+    assert error_of(raised)[0] == "NoSuchEntity"
 
 
 def test_a_bedrock_api_key_expires_after_its_age(access_mock: AccessMock, iam: Any) -> None:
@@ -169,7 +166,7 @@ def test_all_users_lists_every_users_credentials(iam: Any) -> None:
 def test_all_users_and_a_user_name_together_are_refused(iam: Any) -> None:
     with pytest.raises(ClientError) as raised:
         iam.list_service_specific_credentials(AllUsers=True, UserName="alice")
-    assert _code(raised) == "ValidationError"
+    assert error_of(raised)[0] == "ValidationError"
 
 
 def test_a_pem_key_whose_modulus_reads_as_negative_is_invalid(iam: Any) -> None:
@@ -190,4 +187,4 @@ def test_a_pem_key_whose_modulus_reads_as_negative_is_invalid(iam: Any) -> None:
     body = "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(spki).decode() + "\n-----END PUBLIC KEY-----\n"
     with pytest.raises(ClientError) as raised:
         iam.upload_ssh_public_key(UserName="alice", SSHPublicKeyBody=body)
-    assert _code(raised) == "InvalidPublicKey"
+    assert error_of(raised)[0] == "InvalidPublicKey"
