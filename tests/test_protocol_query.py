@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import boto3
 import botocore.config
@@ -21,6 +21,8 @@ import botocore.handlers
 import botocore.session
 import pytest
 from botocore import xform_name
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import botocore_parse, botocore_request, client_error, needs_operation, parse_form
 
 from iam_access_mock import mock_access
@@ -568,3 +570,30 @@ def test_two_spellings_of_one_index_keep_the_later_value() -> None:
         ("Tags.member.1.Value", "v"),
     ]
     assert parse_form(IAM, "TagUser", form)["Tags"] == [{"Key": "second", "Value": "v"}]
+
+
+# CreateUser's members, as sent in a flat form: UserName and Path are strings.
+_FORM_KEYS = st.sampled_from(["UserName", "Path", "User%4Eame", "Pa+th", "Other", ""])
+_FORM_TEXT = st.lists(
+    st.sampled_from(list("ab=+ .é") + ["%20", "%3D", "%26", "%2B", "%C3%A9"]), max_size=8
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_FORM_KEYS, _FORM_TEXT), max_size=6), st.booleans())
+def test_a_form_is_read_field_by_field_as_parse_qsl_reads_it(
+    fields: list[tuple[str, str]], as_text: bool
+) -> None:
+    """Split on ``&`` and at each field's first ``=``, ``+`` is a space, escapes are UTF-8,
+    an empty field is skipped and a repeated key keeps its last value; text (as botocore
+    hands a form in process) and bytes (as the server receives it) read alike."""
+    form = "&".join("=".join(field) if field[1] or field[0] else "" for field in fields)
+    operation = IAM.operation_model("CreateUser")
+    body: str | bytes = form if as_text else form.encode()
+    parsed = QUERY.parse(HttpRequest("POST", "https://iam/", "/", "", {}, body), operation)
+    expected = {
+        key: value
+        for key, value in parse_qsl(form, keep_blank_values=True)
+        if key in ("UserName", "Path")
+    }
+    assert parsed == expected

@@ -25,14 +25,24 @@ def protocol_of(service_model: ServiceModel) -> str:
 
 @dataclass
 class HttpRequest:
-    """A request exactly as botocore serialized and signed it."""
+    """A request exactly as botocore serialized and signed it.
+
+    ``body`` is the bytes from the wire, or the text botocore serialized in process (it
+    writes a query-protocol form as text, which the query codec reads without encoding
+    and decoding it again); ``body_bytes`` is it as bytes for the other codecs.
+    """
 
     method: str
     url: str
     path: str
     query: str
     headers: Mapping[str, str]
-    body: bytes
+    body: bytes | str
+
+    @property
+    def body_bytes(self) -> bytes:
+        body = self.body
+        return body.encode("utf-8") if isinstance(body, str) else body
 
 
 @dataclass
@@ -68,7 +78,9 @@ class Codec:
 
     # The status and headers ``render`` and ``render_error`` answer with, without the body:
     # the parsed-response path (``parsed.py``) needs them and must agree with the bytes.
-    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+    def success_head(
+        self, operation: OperationModel, request_id: str
+    ) -> tuple[int, dict[str, str]]:
         raise NotImplementedError
 
     def error_head(
@@ -152,4 +164,3 @@ def members_by_name(shape: Shape) -> dict[str, tuple[str, Shape]]:
         }
         shape.__dict__["_iam_mock_by_name"] = plan
     return plan
-

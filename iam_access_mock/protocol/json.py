@@ -50,8 +50,6 @@ _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float
 _JAVA_TYPES = {"integer": "int", "long": "long"}
 
 
-
-
 def _wrong_type(kind: str, value: Any) -> SerializationException:
     # Rule chosen: Coral-style text naming the JSON token and the modeled type.
     token = (
@@ -181,7 +179,7 @@ class JsonCodec(Codec):
         if shape is None:
             return {}
         # Rule chosen: a body of JSON ``null`` is an empty input, as an empty body is.
-        return decode_value(shape, load_body(request.body)) or {}
+        return decode_value(shape, load_body(request.body_bytes)) or {}
 
     def _content_type(self, operation: OperationModel) -> str:
         return f"application/x-amz-json-{operation.metadata.get('jsonVersion', '1.0')}"
@@ -192,9 +190,13 @@ class JsonCodec(Codec):
         shape = operation.output_shape
         body = encode_value(shape, output, "unixTimestamp") if shape is not None else {}
         status, headers = self.success_head(operation, request_id)
-        return HttpResponse(status, headers, json.dumps(body, separators=(",", ":")).encode("utf-8"))
+        return HttpResponse(
+            status, headers, json.dumps(body, separators=(",", ":")).encode("utf-8")
+        )
 
-    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+    def success_head(
+        self, operation: OperationModel, request_id: str
+    ) -> tuple[int, dict[str, str]]:
         return 200, {"Content-Type": self._content_type(operation), "x-amzn-RequestId": request_id}
 
     def error_head(

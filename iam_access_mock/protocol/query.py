@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from botocore.model import OperationModel, Shape
 
@@ -68,8 +68,6 @@ def _escape(text: str) -> str:
     return text
 
 
-
-
 class QueryCodec(Codec):
     """Parse ``Action=Op&Version=...&Name.member.1=...``; render ``<OpResponse><OpResult>``.
 
@@ -113,7 +111,9 @@ class QueryCodec(Codec):
         status, headers = self.success_head(operation, request_id)
         return HttpResponse(status, headers, "".join(parts).encode("utf-8"))
 
-    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+    def success_head(
+        self, operation: OperationModel, request_id: str
+    ) -> tuple[int, dict[str, str]]:
         return 200, {"Content-Type": _XML_CONTENT_TYPE, "x-amzn-RequestId": request_id}
 
     def error_head(
@@ -190,20 +190,40 @@ class QueryCodec(Codec):
 
 def _form_text(request: HttpRequest) -> str:
     """The form (the body, else the URL's query string) as text; not UTF-8 is refused."""
-    if not request.body:
+    body = request.body
+    if not body:
         return request.query
+    if isinstance(body, str):
+        return body  # botocore in process serializes the form as text: read as it is
     try:
-        return request.body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedQueryString(
-            f"{_SYNTAX_ERROR}: byte 0x{request.body[exc.start]:02X} at offset {exc.start} "
-            "is not UTF-8."
+            f"{_SYNTAX_ERROR}: byte 0x{body[exc.start]:02X} at offset {exc.start} is not UTF-8."
         ) from exc
 
 
-def _pairs(form: str) -> list[tuple[str, str]]:
-    """The form's decoded (key, value) pairs; a bad percent-escape or one that decodes to
-    bytes that are not UTF-8 is MalformedQueryString (rule chosen: AWS's text not recorded)."""
+def _decoded(text: str) -> str:
+    """One form key or value, ``+`` and percent-escapes decoded; escaped bytes must be UTF-8."""
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" in text:
+        try:
+            text = unquote(text, errors="strict")
+        except UnicodeDecodeError as exc:
+            raise MalformedQueryString(
+                f"{_SYNTAX_ERROR}: percent-escaped bytes that are not UTF-8."
+            ) from exc
+    return text
+
+
+def _key_tree(form: str) -> KeyTree:
+    """The form read once into its key tree; a repeated key keeps its last value.
+
+    Fields are split on ``&`` and at their first ``=`` (a field without one has an empty
+    value, an empty field is skipped), as ``urllib.parse.parse_qsl`` reads them; a bad
+    percent-escape is MalformedQueryString (rule chosen: AWS's text not recorded).
+    """
     if "%" in form:
         bad = _BAD_ESCAPE.search(form)
         if bad is not None:
@@ -211,18 +231,12 @@ def _pairs(form: str) -> list[tuple[str, str]]:
             raise MalformedQueryString(
                 f"{_SYNTAX_ERROR}: '{escape}' at offset {bad.start()} is not a percent-escape."
             )
-    try:
-        return parse_qsl(form, keep_blank_values=True, errors="strict")
-    except UnicodeDecodeError as exc:
-        raise MalformedQueryString(
-            f"{_SYNTAX_ERROR}: percent-escaped bytes that are not UTF-8."
-        ) from exc
-
-
-def _key_tree(body: str) -> KeyTree:
-    """Nest the form's dotted keys; a repeated key keeps its last value."""
     tree: KeyTree = {}
-    for key, value in _pairs(body):
+    for field in form.split("&"):
+        if not field:
+            continue
+        key, _, value = field.partition("=")
+        key, value = _decoded(key), _decoded(value)
         node = tree
         if "." in key:
             *parents, key = key.split(".")

@@ -114,8 +114,7 @@ class RestJsonCodec(Codec):
         try:
             if match:
                 labels = {
-                    key: unquote(value, errors="strict")
-                    for key, value in match.groupdict().items()
+                    key: unquote(value, errors="strict") for key, value in match.groupdict().items()
                 }
             query = (
                 parse_qs(request.query, keep_blank_values=True, errors="strict")
@@ -153,15 +152,15 @@ class RestJsonCodec(Codec):
                     params[name] = _scalar_from_text(member, value)
             elif name == payload:
                 if member.type_name == "blob":
-                    params[name] = request.body
+                    params[name] = request.body_bytes
                 elif member.type_name == "string":
-                    params[name] = _utf8(request.body, "request body")
+                    params[name] = _utf8(request.body_bytes, "request body")
                 else:
-                    params[name] = decode_value(member, load_body(request.body))
+                    params[name] = decode_value(member, load_body(request.body_bytes))
             else:
                 body_members[name] = member
         if body_members and payload is None:
-            document = load_body(request.body)
+            document = load_body(request.body_bytes)
             if not isinstance(document, dict):
                 raise SerializationException("Start of structure or map found where not expected.")
             for name, member in body_members.items():
@@ -204,7 +203,9 @@ class RestJsonCodec(Codec):
         status, headers = self.error_head(operation, error, request_id)
         return HttpResponse(status, headers, json.dumps(body, default=str).encode("utf-8"))
 
-    def success_head(self, operation: OperationModel, request_id: str) -> tuple[int, dict[str, str]]:
+    def success_head(
+        self, operation: OperationModel, request_id: str
+    ) -> tuple[int, dict[str, str]]:
         """Before members bound to headers or the status code (``render`` adds those)."""
         status = operation.http.get("responseCode", 200)
         return status, {"Content-Type": "application/json", "x-amzn-RequestId": request_id}

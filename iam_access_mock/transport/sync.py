@@ -182,14 +182,9 @@ def serve_answer(world: Any, request: Any) -> Answer:
     if noted is None:
         raise NotServed(f"iam-access-mock could not tell which operation {request.method} {url} is")
     body = request.body
-    if body is None:
-        data = b""
-    elif isinstance(body, bytes):
-        data = body
-    elif isinstance(body, str):
-        data = body.encode("utf-8")
-    else:
-        data = b""  # a streaming upload: only unserved services take one
+    # Text (botocore's query form) is kept as text for the codec; a streaming upload is
+    # taken only by services the mock does not serve.
+    data = body if isinstance(body, (bytes, str)) else b""
     parts = urlsplit(url)
     operation, client_region = noted
     return answer(
@@ -303,9 +298,7 @@ def _lazy_response_class(response_class: type) -> type:
         def content(self) -> bytes:
             if self._content is None:
                 served, self._served = self._served, None
-                self._content: bytes | None = (
-                    served.render().body if served is not None else b""
-                )
+                self._content: bytes | None = served.render().body if served is not None else b""
             return self._content
 
         @property
