@@ -13,9 +13,12 @@ per region and day, 1,000 records a file: 1,080 files for 1,000,000 records). Fo
   select --log-dir ... --filter-assumed-role-arn ...`` piped into ``trailscraper generate``,
   the same role, the same window. Skipped with a message where it cannot be installed.
 
-Each figure is wall time end to end and peak resident memory (the process's VmHWM; for
-trailscraper the larger of its two processes), median and [min - max] over the runs; for the
-mock also the load alone: its time and how far memory rose above what it was before it.
+Each figure is wall time end to end and peak memory, median and [min - max] over the runs,
+the tools taking turns run by run; the ratios are per run, median and [min - max]. Peak
+memory is the largest sum of resident memory of every process a run has (the mock's
+process and its CloudTrail worker processes; trailscraper's select and generate), sampled
+every 10 ms from this process: a lower bound of the true peak, measured alike for both.
+For the mock also the load alone: its time and how far its own process's memory rose.
 
 Also: GetGeneratedPolicy (Start + Get, placeholders, through boto3) for one principal with
 1,000,000 recorded accesses (``record_accesses``), median and [min - max] of 20 rounds.
@@ -205,9 +208,8 @@ def write_delivery(folder: Path, all_records: list[dict[str, Any]]) -> Path:
 
 # ---- one run of the mock, in a fresh process -----------------------------------------------------
 
-# Peak memory is the process's VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss
-# over fork and exec, so a child of this process (which held every generated record, some
-# 2.4 KB each, when it wrote the logs) would report this process's size, not its own.
+# The mock's process reports its own figures; its memory, with its workers', is sampled
+# from outside (``TreePeak``), so that sampling takes no time from it.
 MOCK_RUN = r"""
 import json, sys, time
 from datetime import datetime, timezone
@@ -248,23 +250,71 @@ with mock_access() as aws:
     actions = {a for p in policies for s in json.loads(p["policy"])["Statement"]
                for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
 elapsed = time.perf_counter() - started
-print(json.dumps({"seconds": elapsed, "peak": status("VmHWM:"), "taken": int(loaded),
+print(json.dumps({"seconds": elapsed, "own_peak": status("VmHWM:"), "taken": int(loaded),
                   "actions": len(actions), "load_seconds": load_seconds,
                   "load_increase": load_peak - before}))
 """
 
 
+def _resident(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as lines:
+            for line in lines:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # it ended
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, index = [pid], 0
+    while index < len(found):
+        try:
+            for task in os.listdir(f"/proc/{found[index]}/task"):
+                with open(f"/proc/{found[index]}/task/{task}/children") as children:
+                    found.extend(int(child) for child in children.read().split())
+        except OSError:
+            pass
+        index += 1
+    return found
+
+
+def tree_peak(processes: list[subprocess.Popen[Any]], interval: float = 0.01) -> int:
+    """Wait for ``processes`` to end; the largest sum of the resident memory of them and
+    their descendants seen, sampled every ``interval`` seconds."""
+    peak = 0
+    while any(process.poll() is None for process in processes):
+        pids = [pid for process in processes for pid in _descendants(process.pid)]
+        peak = max(peak, sum(_resident(pid) for pid in pids))
+        time.sleep(interval)
+    return peak
+
+
 def run_mock(source: Path, principals: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", MOCK_RUN, str(source), ACCOUNT, str(principals), NOW.isoformat()],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"the mock run failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                MOCK_RUN,
+                str(source),
+                ACCOUNT,
+                str(principals),
+                NOW.isoformat(),
+            ],
+            stdout=output,
+            stderr=errors,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        peak = tree_peak([process])
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"the mock run failed:\n{errors.read()[-3000:].decode()}")
+        output.seek(0)
+        result = json.loads(output.read().decode().strip().splitlines()[-1])
+    result["peak"] = peak
+    return result  # type: ignore[no-any-return]
 
 
 # ---- one run of trailscraper ---------------------------------------------------------------------
@@ -289,26 +339,8 @@ def trailscraper_available() -> str | None:
     return None
 
 
-_TIMED = r"""
-import json, resource, subprocess, sys, time
-select, generate = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-started = time.perf_counter()
-first = subprocess.Popen(select, stdout=subprocess.PIPE)
-second = subprocess.Popen(generate, stdin=first.stdout, stdout=subprocess.PIPE)
-first.stdout.close()
-policy, _ = second.communicate()
-first.wait()
-elapsed = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-print(json.dumps({"seconds": elapsed, "peak": peak, "codes": [first.returncode, second.returncode],
-                  "actions": sum(len(s.get("Action", [])) for s in json.loads(policy or b"{}").get("Statement", []))}))
-"""
-
-
 def run_trailscraper(log_dir: Path) -> dict[str, float]:
-    """select | generate; peak is the larger of the two processes (RUSAGE_CHILDREN keeps the
-    maximum of the children), reported as a lower bound of their sum. Both are children of a
-    small Python process, so ru_maxrss carries nothing of this one's size over."""
+    """``trailscraper select ... | trailscraper generate``, timed and sampled from here."""
     binary = str(TRAILSCRAPER_VENV / "bin" / "trailscraper")
     role = f"arn:aws:iam::{ACCOUNT}:role/{TARGET_ROLE}"
     select = [
@@ -323,14 +355,19 @@ def run_trailscraper(log_dir: Path) -> dict[str, float]:
         "--to",
         (NOW + timedelta(days=1)).strftime("%Y-%m-%d"),
     ]
-    generate = [binary, "generate"]
-    out = subprocess.run(
-        [sys.executable, "-c", _TIMED, json.dumps(select), json.dumps(generate)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        first = subprocess.Popen(select, stdout=subprocess.PIPE)
+        second = subprocess.Popen([binary, "generate"], stdin=first.stdout, stdout=output)
+        first.stdout.close()  # type: ignore[union-attr]
+        peak = tree_peak([first, second])
+        elapsed = time.perf_counter() - started
+        if first.returncode or second.returncode:
+            raise RuntimeError(f"trailscraper failed: {first.returncode}, {second.returncode}")
+        output.seek(0)
+        policy = json.loads(output.read() or b"{}")
+    actions = sum(len(statement.get("Action", [])) for statement in policy.get("Statement", []))
+    return {"seconds": elapsed, "peak": peak, "actions": actions}
 
 
 # ---- GetGeneratedPolicy on 1,000,000 accesses of one principal -----------------------------------
@@ -403,7 +440,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--principals", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--get-accesses", type=int, default=1_000_000)
     parser.add_argument("--get-rounds", type=int, default=20)
     parser.add_argument("--skip-trailscraper", action="store_true")
@@ -440,29 +477,35 @@ def main() -> None:
             ("one file", single, single_dir),
             ("folder", delivery, delivery),
         ):
-            mock = [run_mock(mock_source, args.principals) for _ in range(args.runs)]
+            mock, scraper = [], []
+            for _ in range(args.runs):  # the tools take turns, so both see the same machine
+                mock.append(run_mock(mock_source, args.principals))
+                if not why_not:
+                    scraper.append(run_trailscraper(log_dir))
             print(
                 f"{layout:<10} {'mock':<13} {spread([r['seconds'] for r in mock]):>24} "
                 f"{spread([r['peak'] for r in mock], 1e-6, 0):>26}  {int(mock[0]['actions'])}"
             )
             print(
                 f"{'':<10} {'  the load':<13} {spread([r['load_seconds'] for r in mock]):>24} "
-                f"{spread([r['load_increase'] for r in mock], 1e-6, 0):>26}  (memory: the increase)"
+                f"{spread([r['load_increase'] for r in mock], 1e-6, 0):>26}  (its process's rise)"
+            )
+            print(
+                f"{'':<10} {'  its process':<13} {'':>24} "
+                f"{spread([r['own_peak'] for r in mock], 1e-6, 0):>26}  (without its workers)"
             )
             if why_not:
                 continue
-            scraper = [run_trailscraper(log_dir) for _ in range(args.runs)]
             print(
                 f"{layout:<10} {'trailscraper':<13} {spread([r['seconds'] for r in scraper]):>24} "
                 f"{spread([r['peak'] for r in scraper], 1e-6, 0):>26}  {int(scraper[0]['actions'])}"
             )
-            speed = statistics.median(r["seconds"] for r in scraper) / statistics.median(
-                r["seconds"] for r in mock
+            speed = [t["seconds"] / m["seconds"] for m, t in zip(mock, scraper)]
+            memory = [m["peak"] / t["peak"] for m, t in zip(mock, scraper)]
+            print(
+                f"{'':<10} {'ratio':<13} {spread(speed, 1, 1):>17}x faster "
+                f"{spread(memory, 1, 2):>16} of its peak"
             )
-            memory = statistics.median(r["peak"] for r in mock) / statistics.median(
-                r["peak"] for r in scraper
-            )
-            print(f"{'':<10} {'ratio':<13} {speed:>17.1f}x faster {memory:>21.2f} of its peak")
     seconds = bench_get(args.get_accesses, args.get_rounds)
     print(
         f"\nStart + GetGeneratedPolicy, one principal with {args.get_accesses:,} accesses: "

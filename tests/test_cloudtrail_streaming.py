@@ -188,6 +188,83 @@ def test_a_file_much_larger_than_a_block_loads_as_its_records(
     assert snapshot(access_mock) == state
 
 
+def test_times_stay_right_when_the_time_cache_is_full(
+    access_mock: AccessMock, principals: None, decoder: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A log of more distinct minutes than the cache holds (here 3): each time is its own,
+    in CloudTrail's form (seconds on a cached minute) and in others."""
+    monkeypatch.setattr(cloudtrail, "_TIME_CACHE_SIZE", 3)
+    times = []
+    for minute in range(12):
+        times += [f"2026-09-01T10:{minute:02d}:05Z", f"2026-09-01T10:{minute:02d}:59Z"]
+        times.append(f"2026-09-01T12:{minute:02d}:30.5+02:00")  # 10:MM:30.5 UTC
+    records = [
+        {
+            "eventTime": when,
+            "userIdentity": _identity(0),
+            "eventSource": "s3.amazonaws.com",
+            "eventName": "ListBuckets",
+            "awsRegion": "us-east-1",
+            "eventType": "AwsApiCall",
+        }
+        for when in times
+    ]
+
+    access_mock.load_cloudtrail(write(tmp_path / "log.json.gz", json.dumps({"Records": records})))
+
+    alice = boto3.client("iam").get_user(UserName="alice")["User"]["UserId"]
+    history = snapshot(access_mock)[(ACCOUNT, alice)][2]
+    expected = sorted(
+        int((datetime(2026, 9, 1, 10, minute, tzinfo=timezone.utc).timestamp() + second) * 1e6)
+        for minute in range(12)
+        for second in (5, 59, 30.5)
+    )
+    assert sorted(micros for micros, _ in history["s3:listallmybuckets"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("when", "expected", "malformed"),
+    [
+        ("2028-02-29T23:59:59Z", datetime(2028, 2, 29, 23, 59, 59, tzinfo=timezone.utc), 0),
+        ("1970-01-01T00:00:00Z", datetime(1970, 1, 1, tzinfo=timezone.utc), 0),
+        ("2026-09-01T10:00:60Z", None, 1),
+        # These two records are both malformed: the first names the same minute.
+        ("2026-09-01T24:00:00Z", None, 2),
+        ("2026-09-01T10:60:00Z", None, 2),
+        ("2026-02-29T10:00:00Z", None, 2),
+        ("2026-13-01T10:00:00Z", None, 2),
+    ],
+)
+def test_cloudtrail_times_that_name_no_moment_are_malformed(
+    access_mock: AccessMock,
+    principals: None,
+    decoder: str,
+    tmp_path: Path,
+    when: str,
+    expected: datetime | None,
+    malformed: int,
+) -> None:
+    access_mock.clock.set(datetime(2030, 1, 1, tzinfo=timezone.utc))
+    records = [
+        {
+            "eventTime": moment,
+            "userIdentity": _identity(0),
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "eventType": "AwsApiCall",
+        }
+        # The same day and minute first, well formed: the bad time meets a warm cache.
+        for moment, name in ((when[:17] + "00Z", "DescribeRegions"), (when, "RunInstances"))
+    ]
+
+    loaded = access_mock.load_cloudtrail(write(tmp_path / "log.json.gz", json.dumps({"Records": records})))
+
+    found = access_mock.last_access(f"arn:aws:iam::{ACCOUNT}:user/alice", "ec2:RunInstances")
+    assert (found.when if found else None) == expected
+    assert loaded.malformed == malformed
+
+
 @pytest.mark.parametrize(
     "layout",
     [
