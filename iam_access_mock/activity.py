@@ -28,9 +28,10 @@ import re
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .clock import TIME_RANGE
@@ -221,10 +222,11 @@ class ActivityIndex:
         self._action_names: dict[str, str] = {}
         # (namespace, action) as given to ``record`` -> (namespace, action key), interned.
         self._record_keys: dict[tuple[str, str | None], tuple[str, str | None]] = {}
-        # (account id, entity) -> accesses not applied yet: (events, event numbers, micros,
-        # region numbers), in the order recorded. Applied under the lock, and removed only
-        # once applied, so a reader never sees an entity half applied.
-        self._deferred: dict[tuple[str, str], list[tuple[EventTable, Any, Any, Any]]] = {}
+        # (account id, entity) -> accesses not applied yet: (events, (event numbers, micros,
+        # region numbers), the entity's positions in them), in the order recorded. Applied
+        # under the lock, and removed only once applied, so a reader never sees an entity
+        # half applied.
+        self._deferred: dict[tuple[str, str], list[tuple[EventTable, Any, Sequence[int]]]] = {}
         self._deferred_lock = threading.RLock()
 
     # ---- keys ----------------------------------------------------------------------------
@@ -252,21 +254,17 @@ class ActivityIndex:
         account_id: str,
         entity: str,
         events: EventTable,
-        event_numbers: Iterable[int],
-        micros: Iterable[int],
-        regions: Iterable[int],
+        accesses: tuple[Sequence[int], Sequence[int], Sequence[int]],
+        positions: Sequence[int],
     ) -> None:
-        """Keep accesses of ``entity`` to apply when it is next read or written; ``events``
-        is the table their event numbers index (one per load, and growing)."""
+        """Keep accesses of ``entity`` to apply when it is next read or written: those at
+        ``positions``, in the order recorded, of ``accesses`` (event numbers into ``events``,
+        microseconds, region numbers), which other entities' positions share. They are
+        picked out only when applied, so an entity never read costs no copy."""
         with self._deferred_lock:
-            chunks = self._deferred.setdefault((account_id, entity), [])
-            if chunks and chunks[-1][0] is events:  # the same load: one run per entity
-                _, kept_events, kept_micros, kept_regions = chunks[-1]
-                kept_events.extend(event_numbers)
-                kept_micros.extend(micros)
-                kept_regions.extend(regions)
-            else:  # copies: the run grows in place
-                chunks.append((events, array("I", event_numbers), array("q", micros), array("H", regions)))
+            self._deferred.setdefault((account_id, entity), []).append(
+                (events, accesses, positions)
+            )
 
     def apply_all_deferred(self) -> None:
         """Apply everything deferred (what a snapshot of the whole index needs)."""
@@ -282,8 +280,16 @@ class ActivityIndex:
             if found is None:
                 found = self._entities[key] = EntityActivity()
                 self._accounts.setdefault(key[0], []).append(found)
-            for events, event_numbers, micros, regions in chunks:
-                apply_accesses(found, events, event_numbers, micros, regions)
+            for events, (event_numbers, micros, regions), positions in chunks:
+                # itemgetter picks them in one call; it answers one position as the item itself.
+                if len(positions) == 1:
+                    at = positions[0]
+                    apply_accesses(
+                        found, events, (event_numbers[at],), (micros[at],), (regions[at],)
+                    )
+                else:
+                    pick = itemgetter(*positions)
+                    apply_accesses(found, events, pick(event_numbers), pick(micros), pick(regions))
             del self._deferred[key]
 
     def region_id(self, region: str) -> int:

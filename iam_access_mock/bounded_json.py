@@ -56,6 +56,12 @@ def _brackets(data: bytes) -> bytes:
         skeleton = kept.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, b"\\e")
     else:
         skeleton = data.translate(None, _NOT_STRUCTURAL)
+    # The usual case, no bracket in any string: every quote is then in a '""' pair (each
+    # string's two), so the pairs, counted left to right, hold all the quotes. Conversely,
+    # pairs counted left to right that hold all the quotes are the strings, in order, each
+    # empty of brackets: dropping the quotes leaves the brackets outside strings.
+    if skeleton.count(b'"') == 2 * skeleton.count(b'""'):
+        return skeleton.translate(None, b'"')
     # Removing '""' cannot move a bracket across a string boundary: the pair is an empty
     # string, or the end of one string and the start of the next with nothing between.
     skeleton = skeleton.replace(b'""', b"")

@@ -57,7 +57,7 @@ import re
 import sys
 import zlib
 from array import array
-from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from operator import attrgetter
@@ -356,9 +356,14 @@ class _Stream:
 
     def _fast_batch(self) -> list[Any] | None:
         """The records up to a candidate boundary, decoded by msgspec; None where it cannot
-        tell (the kept text is then ``json``'s)."""
+        tell (the kept text is then ``json``'s). Once the file is read to its end, all that
+        is left is tried first, as one batch."""
         self._fill(_BLOCK)
         text = self._text
+        if self._eof:
+            records = self._last_batch(text)
+            if records is not None:
+                return records
         window = max(0, len(text) - _WINDOW)
         candidates = [found.start() for found in _BOUNDARY.finditer(text, window)]
         if not candidates and window:
@@ -369,7 +374,7 @@ class _Stream:
             likely = [at for at in candidates if text.startswith(_RECORD_START, at + 1)]
             tries = list(dict.fromkeys([*likely[::-1], *candidates[::-1]]))[:_TRIES]
             for at in tries:
-                records = self._decode(text[: at + 1])
+                records = self._decode(text, at + 1)
                 if records is not None:
                     self._text = text[_BOUNDARY.match(text, at).end() - 1 :]  # type: ignore[union-attr]
                     self._first = False
@@ -378,34 +383,41 @@ class _Stream:
         if not self._eof:
             self._fill(2 * len(text))  # a record longer than the block
             return []
-        # The last records: what is left is "..., {...}] }" and whitespace.
-        inner = text.rstrip(_WHITESPACE)
-        if not inner.endswith(b"}"):
+        return None
+
+    def _last_batch(self, text: bytes) -> list[Any] | None:
+        """The last records, at the end of the file: ``..., {...}] }`` and whitespace."""
+        end = _end_of_text(text, len(text))
+        if not text.endswith(b"}", 0, end):
             return None
-        inner = inner[:-1].rstrip(_WHITESPACE)
-        if not inner.endswith(b"]"):
+        end = _end_of_text(text, end - 1)
+        if not text.endswith(b"]", 0, end):
             return None
-        batch = inner[:-1]
-        if not batch.strip(_WHITESPACE):
+        end = _end_of_text(text, end - 1)
+        if not end:
             if not self._first:
                 return None  # "[..., ]": json says what is wrong
             self._done = True
             return []
-        records = self._decode(batch)
+        records = self._decode(text, end)
         if records is not None:
             self._done = True
         return records
 
-    def _decode(self, batch: bytes) -> list[Any] | None:
+    def _decode(self, text: bytes, end: int) -> list[Any] | None:
+        """``text[:end]``, records from the first on, decoded by msgspec; None if it refuses."""
+        # As an array, joined without copying the records first; the checks read it whole,
+        # where the array's "[" adds one level to the records' nesting.
+        batch = b"".join((b"[", memoryview(text)[:end], b"]"))
         try:
             if not batch.isascii():
                 batch.decode("utf-8", "surrogatepass")  # msgspec leaves skipped text unchecked
         except UnicodeDecodeError:
             return None
-        self._check_depth(batch)
+        if not bounded_json._within(bounded_json._brackets(batch), _MAX_RECORD_DEPTH + 1):
+            raise self._invalid(bounded_json.JsonTooDeep(MAX_DEPTH))
         try:
-            # join: a third of the time of "[" + batch + "]", which copies the batch twice
-            return _decode_records(b"".join((b"[", batch, b"]")))  # type: ignore[no-any-return]
+            return _decode_records(batch)  # type: ignore[no-any-return]
         except _msgspec_errors:  # not records (json may still take them), or not a cut
             return None
 
@@ -468,6 +480,15 @@ class _Stream:
             raise _NotStreamable
         self._done = True
         self._text = b""
+
+
+def _end_of_text(text: bytes, end: int) -> int:
+    """Where the text before ``end`` ends, JSON whitespace after it left out."""
+    start = max(0, end - 64)
+    kept = text[start:end].rstrip(_WHITESPACE)
+    if kept or not start:
+        return start + len(kept)
+    return len(text[:end].rstrip(_WHITESPACE))  # more whitespace than that: rare
 
 
 def _utf8_length(text: str, end: int) -> int:
@@ -1019,28 +1040,20 @@ class RecordLoader:
         return micros > limit
 
     def _apply(self, pending: _Pending) -> None:
-        """Hand resolved records to the index, each principal's in a run of its own,
-        deferred until that principal is read; the caller holds world.lock."""
+        """Hand resolved records to the index: each principal's positions in them, in the
+        order recorded, deferred until that principal is read; the caller holds world.lock."""
         count = len(pending)
         principals = pending.principals
+        accesses = (pending.events, pending.micros, pending.regions)
         for first in range(0, count, _APPLIED_AT_ONCE):
             last = min(first + _APPLIED_AT_ONCE, count)
             # A stable sort by principal: each one's records stay in the order recorded.
-            order = sorted(range(first, last), key=principals.__getitem__)
-            by_principal = array("I", map(principals.__getitem__, order))
-            events = array("I", map(pending.events.__getitem__, order))
-            micros = array("q", map(pending.micros.__getitem__, order))
-            regions = array("H", map(pending.regions.__getitem__, order))
-            start, end_of_slice = 0, last - first
-            while start < end_of_slice:
-                number = by_principal[start]
-                end = bisect_right(by_principal, number, start)
+            order = memoryview(array("I", sorted(range(first, last), key=principals.__getitem__)))
+            start = 0
+            for number, size in sorted(Counter(principals[first:last]).items()):
+                end = start + size
                 self._index.defer(
-                    *self._entity_keys[number],
-                    self._event_table,
-                    events[start:end],
-                    micros[start:end],
-                    regions[start:end],
+                    *self._entity_keys[number], self._event_table, accesses, order[start:end]
                 )
                 start = end
         self.taken += count

@@ -258,7 +258,9 @@ def test_cloudtrail_times_that_name_no_moment_are_malformed(
         for moment, name in ((when[:17] + "00Z", "DescribeRegions"), (when, "RunInstances"))
     ]
 
-    loaded = access_mock.load_cloudtrail(write(tmp_path / "log.json.gz", json.dumps({"Records": records})))
+    loaded = access_mock.load_cloudtrail(
+        write(tmp_path / "log.json.gz", json.dumps({"Records": records}))
+    )
 
     found = access_mock.last_access(f"arn:aws:iam::{ACCOUNT}:user/alice", "ec2:RunInstances")
     assert (found.when if found else None) == expected
@@ -420,7 +422,10 @@ def _folder(root: Path, files: int, per_file: int) -> list[dict[str, Any]]:
     records = make_records(files * per_file)
     for index, record in enumerate(records):  # and what the world judges: unknown, future
         if index % 17 == 5:
-            record["userIdentity"] = {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/mallory"}
+            record["userIdentity"] = {
+                "type": "IAMUser",
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/mallory",
+            }
         elif index % 23 == 6:
             record["eventTime"] = "2099-01-01T00:00:00Z"
         elif index % 29 == 7:
@@ -429,7 +434,10 @@ def _folder(root: Path, files: int, per_file: int) -> list[dict[str, Any]]:
         folder = root / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-1" / "2026" / "09" / "01"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{ACCOUNT}_CloudTrail_us-east-1_20260901T{number // 60:02d}{number % 60:02d}Z_x{number}.json.gz"
-        write(folder / name, json.dumps({"Records": records[number * per_file : (number + 1) * per_file]}))
+        write(
+            folder / name,
+            json.dumps({"Records": records[number * per_file : (number + 1) * per_file]}),
+        )
     return records
 
 
@@ -439,7 +447,11 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_folder_scanned_by_workers_loads_as_in_one_process(
-    access_mock: AccessMock, principals: None, decoder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    access_mock: AccessMock,
+    principals: None,
+    decoder: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     records = _folder(tmp_path, files=9, per_file=60)
     expected_counts, expected = _reference(access_mock, records)
@@ -451,7 +463,9 @@ def test_a_folder_scanned_by_workers_loads_as_in_one_process(
     monkeypatch.setenv(cloudtrail_workers.ENVIRONMENT, "2")
     started: list[list[str]] = []
     command = cloudtrail_workers.worker_command
-    monkeypatch.setattr(cloudtrail_workers, "worker_command", lambda: started.append(command()) or started[-1])
+    monkeypatch.setattr(
+        cloudtrail_workers, "worker_command", lambda: started.append(command()) or started[-1]
+    )
     loaded = access_mock.load_cloudtrail(tmp_path)
     assert len(started) == 2
     assert _counts(loaded) == _counts(here) == _counts(expected_counts)
@@ -476,7 +490,10 @@ def test_files_load_in_delivery_order_so_a_tie_goes_to_the_later_delivered(
             "eventName": "ListBuckets",
             "awsRegion": region,
         }
-        write(folder / f"{ACCOUNT}_CloudTrail_{region}_20260901T{stamp}Z_a.json.gz", json.dumps({"Records": [record]}))
+        write(
+            folder / f"{ACCOUNT}_CloudTrail_{region}_20260901T{stamp}Z_a.json.gz",
+            json.dumps({"Records": [record]}),
+        )
     assert access_mock.load_cloudtrail(tmp_path) == 2
     last = access_mock.last_access(f"arn:aws:iam::{ACCOUNT}:user/alice", "s3")
     assert last is not None and last.region == "ap-south-1"  # in path order it is first
@@ -508,7 +525,11 @@ def test_a_broken_file_among_workers_raises_and_the_files_before_it_stay_loaded(
 
 @pytest.mark.parametrize(
     "command",
-    [["/nonexistent/python"], [sys.executable, "-c", "pass"], [sys.executable, "-c", "print('x' * 99)"]],
+    [
+        ["/nonexistent/python"],
+        [sys.executable, "-c", "pass"],
+        [sys.executable, "-c", "print('x' * 99)"],
+    ],
     ids=["cannot-start", "exits", "answers-garbage"],
 )
 def test_a_worker_that_fails_leaves_its_files_to_this_process(
@@ -562,7 +583,10 @@ def test_an_access_recorded_after_a_load_is_the_later_one_on_a_tie(
     write(tmp_path / "log.json.gz", json.dumps({"Records": [record]}))
     assert access_mock.load_cloudtrail(tmp_path / "log.json.gz") == 1
     access_mock.record_access(
-        alice, "s3:ListAllMyBuckets", at=datetime(2026, 9, 1, 10, tzinfo=timezone.utc), region="ap-south-1"
+        alice,
+        "s3:ListAllMyBuckets",
+        at=datetime(2026, 9, 1, 10, tzinfo=timezone.utc),
+        region="ap-south-1",
     )
     last = access_mock.last_access(alice, "s3")
     assert last is not None and last.region == "ap-south-1"
@@ -570,6 +594,54 @@ def test_an_access_recorded_after_a_load_is_the_later_one_on_a_tie(
     access_mock.load_cloudtrail(tmp_path / "log.json.gz")
     last = access_mock.last_access(alice, "s3:ListAllMyBuckets")
     assert last is not None and last.region == "eu-west-1"
+
+
+def test_accesses_handed_over_in_several_runs_keep_the_order_recorded(
+    access_mock: AccessMock, principals: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader hands records to the index some at a time (here 5), and the index picks
+    each principal's out only when it is read: on a tie (the same call in the same second),
+    the later-recorded Region still wins, across and within those runs."""
+    monkeypatch.setattr(cloudtrail, "_APPLIED_AT_ONCE", 5)
+    access_mock.clock.set(datetime(2026, 9, 30, tzinfo=timezone.utc))
+    regions = (
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-south-1",
+    )
+    records = []
+    for index in range(14):  # alice and bob in turn: runs 0-4, 5-9 and 10-13
+        user = ("alice", "bob")[index % 2]
+        records.append(
+            {
+                "eventVersion": "1.09",
+                "userIdentity": {
+                    "type": "IAMUser",
+                    "arn": f"arn:aws:iam::{ACCOUNT}:user/{user}",
+                    "accountId": ACCOUNT,
+                    "userName": user,
+                },
+                "eventTime": "2026-09-01T10:00:00Z",
+                "eventSource": "s3.amazonaws.com",
+                "eventName": "ListBuckets",
+                # alice: each Region in turn; bob: the other way round
+                "awsRegion": regions[index // 2] if user == "alice" else regions[-1 - index // 2],
+            }
+        )
+    assert (
+        access_mock.load_cloudtrail(
+            write(tmp_path / "log.json.gz", json.dumps({"Records": records}))
+        )
+        == 14
+    )
+    for user, region in (("alice", "ap-south-1"), ("bob", "us-east-1")):
+        for service in ("s3", "s3:ListAllMyBuckets"):
+            last = access_mock.last_access(f"arn:aws:iam::{ACCOUNT}:user/{user}", service)
+            assert last is not None and last.region == region, (user, service)
 
 
 def test_an_organizations_report_reads_accesses_loaded_for_its_accounts(
