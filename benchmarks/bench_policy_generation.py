@@ -210,7 +210,7 @@ def write_delivery(folder: Path, all_records: list[dict[str, Any]]) -> Path:
 # ---- one run of the mock, in a fresh process -----------------------------------------------------
 
 # The mock's process reports its own figures; its memory, with its workers', is sampled
-# from outside (``TreePeak``), so that sampling takes no time from it.
+# from outside (``tree_peak``), so that sampling takes no time from it.
 MOCK_RUN = r"""
 import json, sys, time
 from datetime import datetime, timezone

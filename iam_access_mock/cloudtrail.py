@@ -324,10 +324,11 @@ class _Stream:
     def _invalid(self, problem: object) -> CloudTrailFileError:
         return CloudTrailFileError(self._path, f"not valid JSON ({problem})")
 
-    def _check_depth(self, text: bytes) -> None:
-        # bounded_json's measure, from a record's start: the log's object and its Records
-        # array are the two levels above.
-        if not bounded_json._within(bounded_json._brackets(text), _MAX_RECORD_DEPTH):
+    def _check_depth(self, text: bytes, levels_above: int = 0) -> None:
+        # bounded_json's measure, from a record's start (or ``levels_above`` levels above
+        # one): the log's object and its Records array are the two levels above the records.
+        limit = _MAX_RECORD_DEPTH + levels_above
+        if not bounded_json._within(bounded_json._brackets(text), limit):
             raise self._invalid(bounded_json.JsonTooDeep(MAX_DEPTH))
 
     def batches(self) -> Iterator[tuple[list[Any], bool]]:
@@ -414,8 +415,7 @@ class _Stream:
                 batch.decode("utf-8", "surrogatepass")  # msgspec leaves skipped text unchecked
         except UnicodeDecodeError:
             return None
-        if not bounded_json._within(bounded_json._brackets(batch), _MAX_RECORD_DEPTH + 1):
-            raise self._invalid(bounded_json.JsonTooDeep(MAX_DEPTH))
+        self._check_depth(batch, levels_above=1)
         try:
             return _decode_records(batch)  # type: ignore[no-any-return]
         except _msgspec_errors:  # not records (json may still take them), or not a cut
@@ -533,7 +533,6 @@ _CACHE_SIZE = 100_000
 # Distinct minutes (and times in other forms) held at once, each some 130 bytes: a month of
 # one region's minutes is 43,200, and fewer made a folder's load measurably slower.
 _TIME_CACHE_SIZE = 100_000
-_NEVER = -(1 << 63)
 _CLOUDTRAIL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 _SECONDS = {f":{second:02d}": second * 1_000_000 for second in range(60)}
 _Fields = tuple[Any, Any, Any, Any, Any, Any]
